@@ -1,0 +1,101 @@
+//! Hot-path helpers shared by the subsystems: cache-first reads, locked dispatch, stable hashes.
+
+use serde_json::Value;
+
+use super::HotContext;
+use crate::cache::CacheKey;
+use crate::queue::{DispatchOutcome, Task};
+
+/// Result of a cache-first read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    Hit(Value),
+    /// The value is missing; `dispatched` tells whether this call queued the task that fills it.
+    Miss { dispatched: bool },
+}
+
+/// Reads `key`; on a miss dispatches `task` under the key's lock and returns at once.
+pub async fn read_or_dispatch(ctx: &HotContext, key: &CacheKey, task: Task) -> Lookup {
+    match ctx.cache.get(&key.key).await {
+        Ok(Some(value)) => return Lookup::Hit(value),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(cache_key = %key.key, %error, "cache read failed, treating as a miss"),
+    }
+    let dispatched = dispatch_once(ctx, &key.lock_name(), task).await;
+    Lookup::Miss { dispatched }
+}
+
+/// Dispatches `task` unless another caller holds `lock_name`; returns whether this call queued it.
+/// The lock is released again when the queue rejects the task, so the next caller can retry.
+pub async fn dispatch_once(ctx: &HotContext, lock_name: &str, task: Task) -> bool {
+    match ctx.cache.try_lock(lock_name, ctx.lock_ttl).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::debug!(lock = lock_name, task_key = %task.idempotency_key, "dispatch dropped, lock held");
+            return false;
+        }
+        Err(error) => {
+            tracing::warn!(lock = lock_name, %error, "cache lock failed, dispatching without it");
+        }
+    }
+    let key = task.idempotency_key.clone();
+    match ctx.queue.dispatch(task).await {
+        Ok(DispatchOutcome::Enqueued) => true,
+        Ok(DispatchOutcome::Duplicate) => false,
+        Err(error) => {
+            tracing::error!(task_key = %key, %error, "task dispatch failed");
+            if let Err(error) = ctx.cache.release_lock(lock_name).await {
+                tracing::warn!(lock = lock_name, %error, "cannot release dispatch lock");
+            }
+            false
+        }
+    }
+}
+
+/// Returns the 64-bit FNV-1a hash of `text` as 16 hex digits. Stable across processes and versions.
+pub fn stable_hash(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Returns the hash that names a scene in cache keys and the planned-actions table.
+pub fn scene_hash(scene_id: i64) -> String {
+    stable_hash(&format!("scene:{scene_id}"))
+}
+
+/// Clamps a value to the closed unit interval; NaN becomes 0.
+pub fn unit(value: f64) -> f64 {
+    if value.is_nan() {
+        0.0
+    } else {
+        value.clamp(0.0, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_hash_matches_fnv1a_reference() {
+        assert_eq!(stable_hash(""), "cbf29ce484222325");
+        assert_eq!(stable_hash("a"), "af63dc4c8601ec8c");
+    }
+
+    #[test]
+    fn scene_hash_differs_per_scene() {
+        assert_ne!(scene_hash(1), scene_hash(2));
+        assert_eq!(scene_hash(1).len(), 16);
+    }
+
+    #[test]
+    fn unit_clamps_and_rejects_nan() {
+        assert_eq!(unit(1.5), 1.0);
+        assert_eq!(unit(-0.5), 0.0);
+        assert_eq!(unit(f64::NAN), 0.0);
+    }
+}
