@@ -1,7 +1,19 @@
 //! guard: a static-analysis CI guard that keeps slow, blocking calls (above all
 //! language-model calls) out of the latency-critical hot paths of a codebase.
+//!
+//! The pipeline: [`discover`] files, parse and lower them with a language
+//! [`frontend`] into the shared [`model`], resolve names in the [`index`], run
+//! the [`rules`] and print the findings with a [`report`]er.
 
+pub mod cli;
+pub mod config;
+pub mod diagnostics;
+pub mod discover;
+pub mod engine;
 pub mod frontend;
+pub mod index;
 pub mod model;
+pub mod report;
+pub mod rules;
 pub mod rust;
 pub mod source;

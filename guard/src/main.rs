@@ -1,1 +1,8 @@
-fn main() {}
+//! The `guard` command: a thin wrapper over the library's command line.
+
+use clap::Parser;
+
+fn main() {
+    let cli = guard::cli::Cli::parse();
+    std::process::exit(guard::cli::run(cli));
+}

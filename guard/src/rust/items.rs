@@ -52,8 +52,8 @@ pub fn use_path(segments: &[String], leading_colon: bool, module_has: impl Fn(&s
     let mut start = 0;
     match segments.first().map(String::as_str) {
         Some("crate") => return RawPath::new(PathBase::CrateRoot, segments[1..].to_vec()),
-        Some("self") => start = 1,
-        Some("super") => {
+        Some("self" | "super") => {
+            start = usize::from(segments[0] == "self");
             while segments.get(start).map(String::as_str) == Some("super") {
                 up += 1;
                 start += 1;

@@ -89,12 +89,10 @@ impl<'a> Lowerer<'a> {
             "crate" => {
                 return Lookup::Items(vec![RawPath::new(PathBase::CrateRoot, segments[1..].to_vec())]);
             }
-            "self" if segments.len() > 1 => {
-                return Lookup::Items(vec![RawPath::new(PathBase::Module { up: 0 }, segments[1..].to_vec())]);
-            }
-            "super" => {
-                let up = segments.iter().take_while(|s| *s == "super").count();
-                return Lookup::Items(vec![RawPath::new(PathBase::Module { up }, segments[up..].to_vec())]);
+            "self" | "super" if segments.len() > 1 || segments[0] == "super" => {
+                let skip = usize::from(segments[0] == "self");
+                let up = segments[skip..].iter().take_while(|s| *s == "super").count();
+                return Lookup::Items(vec![RawPath::new(PathBase::Module { up }, segments[skip + up..].to_vec())]);
             }
             "Self" => {
                 let Some(self_type) = &self.self_type else { return Lookup::Items(Vec::new()) };

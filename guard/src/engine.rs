@@ -1,0 +1,120 @@
+//! The pipeline: discover files, parse and lower them in parallel, assign Rust
+//! module paths, build the semantic index and resolve every call site.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::FileError;
+use crate::discover::discover;
+use crate::frontend::Frontend;
+use crate::index::{Index, QualifiedName};
+use crate::model::Module;
+use crate::rust::crates::{assign_module_paths, read_package};
+use crate::rust::RustFrontend;
+use crate::source::{display_path, SourceFile};
+
+/// Stack size of the analysis threads: deeply nested input recurses deeply in parsers.
+const ANALYSIS_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Everything the rules need: the index, each call site's resolved names, and the files.
+pub struct Analysis {
+    pub index: Index,
+    /// Resolved names per module, per call site.
+    pub resolved: Vec<Vec<Vec<QualifiedName>>>,
+    pub errors: Vec<FileError>,
+    pub sources: HashMap<String, Arc<SourceFile>>,
+    pub files_checked: usize,
+}
+
+/// Returns the frontends of every supported language.
+pub fn frontends(config: &Config) -> Vec<Box<dyn Frontend>> {
+    let _ = config;
+    vec![Box::new(RustFrontend)]
+}
+
+/// Runs the pipeline on the configuration's root.
+pub fn analyze(config: &Config) -> Analysis {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(ANALYSIS_STACK_BYTES)
+        .build()
+        .expect("the analysis thread pool starts");
+    pool.install(|| analyze_in_pool(config))
+}
+
+fn analyze_in_pool(config: &Config) -> Analysis {
+    let frontends = frontends(config);
+    let root = &config.root;
+    let discovered = discover(root, &config.exclude, |path| frontends.iter().any(|f| f.handles(path)));
+
+    let results: Vec<(Vec<Module>, Vec<FileError>, Option<Arc<SourceFile>>)> = discovered
+        .sources
+        .par_iter()
+        .map(|path| lower_file(root, path, &frontends))
+        .collect();
+
+    let mut modules = Vec::new();
+    let mut errors = Vec::new();
+    let mut sources = HashMap::new();
+    for (file_modules, file_errors, source) in results {
+        modules.extend(file_modules);
+        errors.extend(file_errors);
+        if let Some(source) = source {
+            sources.insert(source.display_path(), source);
+        }
+    }
+
+    let packages: Vec<_> = discovered
+        .manifests
+        .iter()
+        .filter_map(|manifest| {
+            let text = std::fs::read_to_string(root.join(manifest)).ok()?;
+            read_package(manifest, &text, |p| root.join(p).is_file())
+        })
+        .collect();
+    assign_module_paths(&mut modules, &packages);
+
+    let index = Index::new(modules);
+    let resolved = index
+        .modules
+        .par_iter()
+        .enumerate()
+        .map(|(m, module)| module.calls.iter().map(|call| index.resolve_callee(m, &call.callee)).collect())
+        .collect();
+
+    errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Analysis { index, resolved, errors, sources, files_checked: discovered.sources.len() }
+}
+
+fn lower_file(
+    root: &Path,
+    path: &PathBuf,
+    frontends: &[Box<dyn Frontend>],
+) -> (Vec<Module>, Vec<FileError>, Option<Arc<SourceFile>>) {
+    let display = display_path(path);
+    let text = match std::fs::read(root.join(path)) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                let error = FileError::new(display, None, "the file is not valid UTF-8; the guard reads UTF-8 source only".into());
+                return (Vec::new(), vec![error], None);
+            }
+        },
+        Err(e) => return (Vec::new(), vec![FileError::new(display, None, format!("cannot read the file: {e}"))], None),
+    };
+    let source = Arc::new(SourceFile::new(path.clone(), text));
+    let Some(frontend) = frontends.iter().find(|f| f.handles(path)) else {
+        return (Vec::new(), Vec::new(), None);
+    };
+
+    let lowered = frontend.lower(&source);
+    let errors = lowered
+        .errors
+        .iter()
+        .map(|e| FileError::new(display.clone(), e.span.as_ref(), format!("cannot parse: {}", e.message)))
+        .collect();
+    (lowered.modules, errors, Some(source))
+}

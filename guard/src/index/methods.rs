@@ -1,0 +1,176 @@
+//! Types of expressions and the methods they call: fields, return types,
+//! trait implementations and base classes.
+
+use super::{Index, QualifiedName};
+use crate::model::{Callee, TypeExpr};
+
+/// How deep a type expression (fields of fields, return types) is evaluated.
+const MAX_TYPE_DEPTH: usize = 12;
+
+/// A type a value may have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedType {
+    pub path: QualifiedName,
+    /// The value is any type bounded by this trait (`dyn Trait`, `impl Trait`, `T: Trait`).
+    pub bound: bool,
+}
+
+impl Index {
+    /// Evaluates a type expression written in a module into the types it may denote.
+    pub fn eval_type(&self, module: usize, expr: &TypeExpr) -> Vec<ResolvedType> {
+        self.eval_type_at(module, expr, 0)
+    }
+
+    fn eval_type_at(&self, module: usize, expr: &TypeExpr, depth: usize) -> Vec<ResolvedType> {
+        if depth > MAX_TYPE_DEPTH {
+            return Vec::new();
+        }
+        match expr {
+            TypeExpr::Named(candidates) => self
+                .resolve_candidates(module, candidates)
+                .into_iter()
+                .map(|path| ResolvedType { path, bound: false })
+                .collect(),
+            TypeExpr::Bounded(traits) => traits
+                .iter()
+                .flat_map(|t| self.resolve_candidates(module, t))
+                .map(|path| ResolvedType { path, bound: true })
+                .collect(),
+            TypeExpr::Field(inner, field) => {
+                let mut out = Vec::new();
+                for ty in self.eval_type_at(module, inner, depth + 1) {
+                    out.extend(self.field_type(&ty, field, depth));
+                }
+                out
+            }
+            TypeExpr::Returned(callee) => self.returned_type(module, callee, depth),
+            TypeExpr::SuperOf(class) => self
+                .resolve_candidates(module, class)
+                .iter()
+                .flat_map(|c| self.bases_of(c))
+                .map(|path| ResolvedType { path, bound: false })
+                .collect(),
+            TypeExpr::Unknown => Vec::new(),
+        }
+    }
+
+    /// Returns the type of a field; an attribute of a type outside the
+    /// project extends its path (`openai.OpenAI.chat`).
+    fn field_type(&self, ty: &ResolvedType, field: &str, depth: usize) -> Vec<ResolvedType> {
+        let mut seen = Vec::new();
+        let mut pending = vec![ty.path.clone()];
+        while let Some(path) = pending.pop() {
+            if seen.contains(&path) {
+                continue;
+            }
+            seen.push(path.clone());
+            if let Some((m, t)) = self.types.get(&path).and_then(|info| info.definition) {
+                let def = &self.modules[m].types[t];
+                if let Some((_, field_type)) = def.fields.iter().find(|(name, _)| name == field) {
+                    return self.eval_type_at(m, field_type, depth + 1);
+                }
+                pending.extend(self.bases_of(&path));
+            }
+        }
+        if self.types.contains_key(&ty.path) {
+            return Vec::new();
+        }
+        let mut path = ty.path.clone();
+        path.push(field.to_string());
+        vec![ResolvedType { path, bound: false }]
+    }
+
+    /// Returns the type a call returns: a project function's declared return
+    /// type, a class (Python) or tuple struct, or the type of a constructor
+    /// such as `Type::new`.
+    fn returned_type(&self, module: usize, callee: &Callee, depth: usize) -> Vec<ResolvedType> {
+        let mut out = Vec::new();
+        for name in self.resolve_callee(module, callee) {
+            if self.types.contains_key(&name) {
+                out.push(ResolvedType { path: name, bound: false });
+                continue;
+            }
+            let mut declared = false;
+            for id in self.functions.get(&name).into_iter().flatten() {
+                if let Some(returns) = &self.modules[id.module].functions[id.function].returns {
+                    declared = true;
+                    out.extend(self.eval_type_at(id.module, returns, depth + 1));
+                }
+            }
+            if declared {
+                continue;
+            }
+            let starts_upper = |s: &String| s.chars().next().is_some_and(char::is_uppercase);
+            if name.last().is_some_and(starts_upper) {
+                out.push(ResolvedType { path: name, bound: false });
+            } else if name.len() >= 2 && starts_upper(&name[name.len() - 2]) {
+                out.push(ResolvedType { path: name[..name.len() - 1].to_vec(), bound: false });
+            }
+        }
+        out
+    }
+
+    /// Returns the base classes (Python) or supertraits (Rust) of a type.
+    pub fn bases_of(&self, path: &[String]) -> Vec<QualifiedName> {
+        let Some((m, t)) = self.types.get(path).and_then(|info| info.definition) else { return Vec::new() };
+        self.modules[m].types[t].bases.iter().flat_map(|b| self.resolve_candidates(m, b)).collect()
+    }
+
+    /// Returns the names a member chain on a value of type `ty` denotes: the
+    /// fields lead to the last segment's method, looked up in the type, its
+    /// traits and its bases.
+    pub fn method_names(&self, ty: &ResolvedType, segments: &[String]) -> Vec<QualifiedName> {
+        let Some((method, fields)) = segments.split_last() else { return Vec::new() };
+        let mut types = vec![ty.clone()];
+        for field in fields {
+            types = types.iter().flat_map(|t| self.field_type(t, field, 0)).collect();
+        }
+        let mut out = Vec::new();
+        for ty in types {
+            out.extend(self.lookup_method(&ty.path, method, 0));
+        }
+        out
+    }
+
+    /// Looks a method up in a type, then its implemented traits, then its bases.
+    fn lookup_method(&self, path: &QualifiedName, method: &str, depth: usize) -> Vec<QualifiedName> {
+        let join = |base: &QualifiedName| {
+            let mut name = base.clone();
+            name.push(method.to_string());
+            name
+        };
+        let Some(info) = self.types.get(path) else { return vec![join(path)] };
+        if depth > MAX_TYPE_DEPTH {
+            return vec![join(path)];
+        }
+
+        if let Some(defined) = info.methods.get(method) {
+            let mut out = vec![join(path)];
+            out.extend(defined.iter().filter_map(|(_, t)| t.as_ref()).map(join));
+            return out;
+        }
+        let declaring_traits: Vec<&QualifiedName> =
+            info.traits.iter().filter(|t| self.trait_declares(t, method)).collect();
+        if !declaring_traits.is_empty() {
+            let mut out = vec![join(path)];
+            out.extend(declaring_traits.into_iter().map(join));
+            return out;
+        }
+        if info.is_trait {
+            return vec![join(path)];
+        }
+        let bases = self.bases_of(path);
+        if bases.is_empty() {
+            return vec![join(path)];
+        }
+        bases.iter().flat_map(|b| self.lookup_method(b, method, depth + 1)).collect()
+    }
+
+    /// Returns whether a trait declares a method, or is outside the project and may.
+    fn trait_declares(&self, trait_path: &QualifiedName, method: &str) -> bool {
+        match self.types.get(trait_path).and_then(|info| info.definition) {
+            Some((m, t)) => self.modules[m].types[t].trait_methods.iter().any(|n| n == method),
+            None => false,
+        }
+    }
+}

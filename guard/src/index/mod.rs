@@ -1,0 +1,400 @@
+//! The semantic index: resolves the paths and types of every module into the
+//! qualified names they may denote, across modules, re-exports and glob imports.
+//!
+//! The index is built once from all lowered modules; every rule and the call
+//! graph ask it instead of matching raw text.
+
+mod methods;
+
+use std::collections::HashMap;
+
+use crate::model::{Callee, Candidates, Language, Module, PathBase, RawPath};
+
+/// A qualified name: `["runtime", "llm", "Client", "complete"]`.
+pub type QualifiedName = Vec<String>;
+
+/// How far a chain of imports and re-exports is followed before the index gives up.
+const MAX_IMPORT_HOPS: usize = 24;
+
+/// Where a function is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FunctionId {
+    pub module: usize,
+    pub function: usize,
+}
+
+/// A type of the project: where it is defined, its methods and implemented traits.
+#[derive(Debug, Default)]
+pub struct TypeInfo {
+    /// Defining module and index into its `types`.
+    pub definition: Option<(usize, usize)>,
+    pub is_trait: bool,
+    /// Methods by name, with the trait each one implements, if any.
+    pub methods: HashMap<String, Vec<(FunctionId, Option<QualifiedName>)>>,
+    /// Traits the type implements.
+    pub traits: Vec<QualifiedName>,
+    /// Types that implement this trait.
+    pub implementors: Vec<QualifiedName>,
+}
+
+/// Whether a resolved path names a definition of the project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    /// The path names an item the project defines (or a member of it).
+    Defined,
+    /// The path leaves the project: an external crate or package.
+    External,
+    /// The path enters a project module that has no such name.
+    Missing,
+}
+
+/// All modules of a run, with the lookup tables that resolution needs.
+pub struct Index {
+    pub modules: Vec<Module>,
+    module_paths: HashMap<(Language, QualifiedName), Vec<usize>>,
+    /// Top-level names of the project per language: crate names and packages.
+    roots: HashMap<Language, Vec<String>>,
+    crate_aliases: HashMap<String, QualifiedName>,
+    pub functions: HashMap<QualifiedName, Vec<FunctionId>>,
+    pub types: HashMap<QualifiedName, TypeInfo>,
+}
+
+impl Index {
+    /// Builds the index; module paths must already be assigned.
+    pub fn new(modules: Vec<Module>) -> Self {
+        let mut index = Index {
+            modules,
+            module_paths: HashMap::new(),
+            roots: HashMap::new(),
+            crate_aliases: HashMap::new(),
+            functions: HashMap::new(),
+            types: HashMap::new(),
+        };
+        index.register_modules();
+        index.register_types();
+        index.register_functions();
+        index
+    }
+
+    fn register_modules(&mut self) {
+        for (i, module) in self.modules.iter().enumerate() {
+            self.module_paths.entry((module.language, module.path.clone())).or_default().push(i);
+            if let Some(first) = module.path.first() {
+                let roots = self.roots.entry(module.language).or_default();
+                if !roots.contains(first) {
+                    roots.push(first.clone());
+                }
+            }
+            for (alias, target) in &module.crate_aliases {
+                let mut path = match target.base {
+                    PathBase::CrateRoot => module.path.first().cloned().into_iter().collect(),
+                    _ => Vec::new(),
+                };
+                path.extend(target.segments.iter().cloned());
+                self.crate_aliases.insert(alias.clone(), path);
+            }
+        }
+        // Parent packages without a file of their own (namespace packages, `src/a/b.rs` without `a.rs`).
+        let paths: Vec<(Language, QualifiedName)> = self.module_paths.keys().cloned().collect();
+        for (language, path) in paths {
+            for end in 1..path.len() {
+                self.module_paths.entry((language, path[..end].to_vec())).or_default();
+            }
+        }
+    }
+
+    fn register_types(&mut self) {
+        let mut types = HashMap::new();
+        for (m, module) in self.modules.iter().enumerate() {
+            for (t, def) in module.types.iter().enumerate() {
+                let mut name = module.path.clone();
+                name.extend(def.local_path.iter().cloned());
+                let info: &mut TypeInfo = types.entry(name).or_default();
+                info.definition = Some((m, t));
+                info.is_trait = def.is_trait;
+            }
+        }
+        self.types = types;
+
+        let mut impls = Vec::new();
+        for (m, module) in self.modules.iter().enumerate() {
+            for trait_impl in &module.trait_impls {
+                for self_type in self.resolve_candidates(m, &trait_impl.self_type) {
+                    for trait_name in self.resolve_candidates(m, &trait_impl.trait_path) {
+                        impls.push((self_type.clone(), trait_name));
+                    }
+                }
+            }
+        }
+        for (self_type, trait_name) in impls {
+            self.types.entry(self_type.clone()).or_default().traits.push(trait_name.clone());
+            self.types.entry(trait_name).or_default().implementors.push(self_type);
+        }
+    }
+
+    fn register_functions(&mut self) {
+        let mut entries = Vec::new();
+        for (m, module) in self.modules.iter().enumerate() {
+            for (f, function) in module.functions.iter().enumerate() {
+                let id = FunctionId { module: m, function: f };
+                let trait_name = function.trait_path.as_ref().and_then(|t| self.resolve_candidates(m, t).into_iter().next());
+                let owner = function.owner.as_ref().and_then(|o| self.eval_type(m, o).into_iter().next());
+                let name = match &owner {
+                    Some(owner) if function.parent.is_none() => {
+                        let mut name = owner.path.clone();
+                        name.push(function.name.clone());
+                        name
+                    }
+                    _ => module.function_path(f),
+                };
+                entries.push((name, id, owner.map(|o| o.path), trait_name, function.name.clone()));
+            }
+        }
+        for (name, id, owner, trait_name, method) in entries {
+            self.functions.entry(name).or_default().push(id);
+            if let Some(owner) = owner {
+                let info = self.types.entry(owner).or_default();
+                info.methods.entry(method).or_default().push((id, trait_name));
+            }
+        }
+    }
+
+    /// Returns whether `path` is a module of the project.
+    pub fn is_module(&self, language: Language, path: &[String]) -> bool {
+        self.module_paths.contains_key(&(language, path.to_vec()))
+    }
+
+    /// Returns the top-level names (crates, packages) of the project in a language.
+    pub fn roots(&self, language: Language) -> &[String] {
+        self.roots.get(&language).map_or(&[], Vec::as_slice)
+    }
+
+    /// Returns whether a qualified name is a module, type or function of the project.
+    pub fn names_item(&self, language: Language, path: &[String]) -> bool {
+        if self.is_module(language, path) || self.functions.contains_key(path) || self.types.contains_key(path) {
+            return true;
+        }
+        matches!(self.canonicalize(language, path.to_vec(), 0).first(), Some((_, Found::Defined)))
+            && self.find_definition(language, path)
+    }
+
+    fn find_definition(&self, language: Language, path: &[String]) -> bool {
+        let Some((name, parent)) = path.split_last() else { return false };
+        let Some(indices) = self.module_paths.get(&(language, parent.to_vec())) else {
+            return self.types.get(parent).is_some_and(|t| t.methods.contains_key(name) || t.definition.is_some());
+        };
+        indices.iter().any(|&i| self.module_defines(i, name))
+    }
+
+    /// Resolves a raw path written in a module into the qualified names it may denote.
+    pub fn resolve_raw(&self, module: usize, raw: &RawPath) -> Vec<QualifiedName> {
+        self.resolve_with_status(module, raw).into_iter().map(|(path, _)| path).collect()
+    }
+
+    fn resolve_with_status(&self, module: usize, raw: &RawPath) -> Vec<(QualifiedName, Found)> {
+        let owner = &self.modules[module];
+        let mut path: QualifiedName = match raw.base {
+            PathBase::Absolute => Vec::new(),
+            PathBase::CrateRoot => owner.path.first().cloned().into_iter().collect(),
+            PathBase::Module { up } => owner.path[..owner.path.len().saturating_sub(up)].to_vec(),
+        };
+        path.extend(raw.segments.iter().cloned());
+        if raw.base == PathBase::Absolute {
+            if let Some(target) = path.first().and_then(|first| self.crate_aliases.get(first)) {
+                let mut replaced = target.clone();
+                replaced.extend(path[1..].iter().cloned());
+                path = replaced;
+            }
+        }
+        self.canonicalize(owner.language, path, 0)
+    }
+
+    /// Resolves a candidate list: glob candidates keep only the first that names
+    /// a project definition, or every one that leaves the project if none does.
+    pub fn resolve_candidates(&self, module: usize, candidates: &Candidates) -> Vec<QualifiedName> {
+        let mut out: Vec<QualifiedName> = Vec::new();
+        let mut glob_defined = None;
+        let mut glob_external = Vec::new();
+        for raw in candidates {
+            for (path, found) in self.resolve_with_status(module, raw) {
+                if !raw.via_glob {
+                    out.push(path);
+                } else if found == Found::Defined && glob_defined.is_none() {
+                    glob_defined = Some(path);
+                } else if found == Found::External {
+                    glob_external.push(path);
+                }
+            }
+        }
+        match glob_defined {
+            Some(path) => out.push(path),
+            None => out.extend(glob_external),
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Follows a qualified path through modules, imports, re-exports and globs
+    /// to the path of its definition.
+    fn canonicalize(&self, language: Language, path: QualifiedName, hops: usize) -> Vec<(QualifiedName, Found)> {
+        if hops > MAX_IMPORT_HOPS || path.is_empty() {
+            return vec![(path, Found::Missing)];
+        }
+        if !self.roots(language).contains(&path[0]) {
+            return vec![(path, Found::External)];
+        }
+
+        for end in 1..=path.len() {
+            let prefix = &path[..end];
+            if self.is_module(language, prefix) && end < path.len() {
+                continue;
+            }
+            if self.is_module(language, prefix) {
+                return vec![(path, Found::Defined)];
+            }
+            let name = &path[end - 1];
+            let parent = &path[..end - 1];
+            let rest = &path[end..];
+            let Some(indices) = self.module_paths.get(&(language, parent.to_vec())) else {
+                return vec![(path, Found::Missing)];
+            };
+            return self.resolve_member(language, indices, name, rest, &path, hops);
+        }
+        vec![(path, Found::Defined)]
+    }
+
+    /// Resolves `name` (followed by `rest`) as a member of the modules at one path.
+    fn resolve_member(
+        &self,
+        language: Language,
+        indices: &[usize],
+        name: &str,
+        rest: &[String],
+        path: &QualifiedName,
+        hops: usize,
+    ) -> Vec<(QualifiedName, Found)> {
+        if indices.iter().any(|&i| self.module_defines(i, name)) {
+            return vec![(path.clone(), Found::Defined)];
+        }
+
+        let mut out = Vec::new();
+        for &i in indices {
+            for import in self.modules[i].imports.iter().filter(|im| !im.glob && !im.in_function && im.local == name) {
+                for target in &import.target {
+                    for (mut resolved, found) in self.resolve_with_status(i, target) {
+                        resolved.extend(rest.iter().cloned());
+                        out.extend(self.canonicalize_again(language, resolved, found, hops));
+                    }
+                }
+            }
+        }
+        if !out.is_empty() {
+            return out;
+        }
+
+        for &i in indices {
+            let module = &self.modules[i];
+            for import in module.imports.iter().filter(|im| im.glob && !im.in_function) {
+                for target in &import.target {
+                    for (base, _) in self.resolve_with_status(i, target) {
+                        if !self.glob_exports(language, &base, name) {
+                            continue;
+                        }
+                        let mut resolved = base;
+                        resolved.push(name.to_string());
+                        resolved.extend(rest.iter().cloned());
+                        out.extend(
+                            self.canonicalize(language, resolved, hops + 1).into_iter().filter(|(_, f)| *f != Found::Missing),
+                        );
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push((path.clone(), Found::Missing));
+        }
+        out
+    }
+
+    fn canonicalize_again(&self, language: Language, path: QualifiedName, found: Found, hops: usize) -> Vec<(QualifiedName, Found)> {
+        match found {
+            Found::External => vec![(path, Found::External)],
+            _ => self.canonicalize(language, path, hops + 1),
+        }
+    }
+
+    /// Returns whether a glob import of `base` brings `name`: Python honours `__all__`
+    /// and skips private names; a module outside the project may bring anything.
+    fn glob_exports(&self, language: Language, base: &[String], name: &str) -> bool {
+        let Some(indices) = self.module_paths.get(&(language, base.to_vec())) else { return true };
+        if language == Language::Python {
+            return indices.iter().any(|&i| match &self.modules[i].exports {
+                Some(exports) => exports.iter().any(|e| e == name),
+                None => !name.starts_with('_'),
+            });
+        }
+        true
+    }
+
+    /// Returns whether a module defines an item of that name (not an import).
+    fn module_defines(&self, module: usize, name: &str) -> bool {
+        let module = &self.modules[module];
+        module.functions.iter().any(|f| f.parent.is_none() && f.owner.is_none() && f.name == name)
+            || module.types.iter().any(|t| t.name == name)
+            || module.other_items.iter().any(|i| i == name)
+            || module.aliases.iter().any(|a| a.local == name)
+    }
+
+    /// Resolves a call site's callee into the qualified names it may denote.
+    pub fn resolve_callee(&self, module: usize, callee: &Callee) -> Vec<QualifiedName> {
+        match callee {
+            Callee::Path(candidates) => {
+                let mut out = Vec::new();
+                for path in self.resolve_candidates(module, candidates) {
+                    out.extend(self.member_names(module, path));
+                }
+                out.sort();
+                out.dedup();
+                out
+            }
+            Callee::Method { receiver, segments } => {
+                let mut out = Vec::new();
+                for ty in self.eval_type(module, receiver) {
+                    out.extend(self.method_names(&ty, segments));
+                }
+                out.sort();
+                out.dedup();
+                out
+            }
+        }
+    }
+
+    /// Returns the names a resolved path denotes once a type's member is looked
+    /// up through its methods, traits and bases (`Type::f` of a trait method is also `Trait::f`).
+    fn member_names(&self, module: usize, path: QualifiedName) -> Vec<QualifiedName> {
+        if let Some(alias_targets) = self.alias_targets(module, &path) {
+            return alias_targets;
+        }
+        let Some((name, parent)) = path.split_last() else { return vec![path] };
+        if self.types.contains_key(parent) {
+            let ty = methods::ResolvedType { path: parent.to_vec(), bound: false };
+            return self.method_names(&ty, std::slice::from_ref(name));
+        }
+        vec![path]
+    }
+
+    /// Follows a module-level alias (`f = llm_json`) to what it is bound to.
+    fn alias_targets(&self, module: usize, path: &[String]) -> Option<Vec<QualifiedName>> {
+        let (name, parent) = path.split_last()?;
+        let language = self.modules[module].language;
+        let indices = self.module_paths.get(&(language, parent.to_vec()))?;
+        let mut out = Vec::new();
+        for &i in indices {
+            for alias in self.modules[i].aliases.iter().filter(|a| a.local == *name) {
+                out.extend(self.resolve_candidates(i, &alias.targets));
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+}

@@ -1,0 +1,84 @@
+//! Which call sites a rule covers: hot-path scopes, allowed locations, test
+//! code and hand-off boundaries.
+
+use crate::config::{Config, Rule};
+use crate::engine::Analysis;
+use crate::index::QualifiedName;
+use crate::model::{CallSite, Callee, Function, Module, TypeExpr};
+use crate::source::display_path;
+
+/// Returns whether a function is hot by the rule's name patterns or attributes.
+fn function_is_hot(rule: &Rule, function: &Function) -> bool {
+    let by_name = rule.scope.functions.as_ref().is_some_and(|globs| globs.is_match(&function.name));
+    let by_attribute = function.attributes.iter().any(|attribute| {
+        rule.scope.attributes.iter().any(|wanted| {
+            attribute == wanted || attribute.rsplit(['.', ':']).next() == Some(wanted.as_str())
+        })
+    });
+    by_name || by_attribute
+}
+
+/// Returns whether a file is in the rule's hot path and not allowed.
+pub fn file_in_scope(rule: &Rule, module: &Module) -> bool {
+    let file = display_path(&module.file);
+    if rule.allow.is_match(&file) {
+        return false;
+    }
+    if rule.allow_test_code && module.in_test {
+        return false;
+    }
+    rule.scope.files.as_ref().is_none_or(|globs| globs.is_match(&file))
+}
+
+/// Returns whether code inside a function (or at module level, for `None`) is hot path.
+pub fn function_in_scope(rule: &Rule, module: &Module, function: Option<usize>) -> bool {
+    if rule.allow_test_code && module.any_enclosing(function, |f| f.in_test) {
+        return false;
+    }
+    if rule.scope.functions.is_none() && rule.scope.attributes.is_empty() {
+        return true;
+    }
+    module.any_enclosing(function, |f| function_is_hot(rule, f))
+}
+
+/// Returns whether a call site is in the rule's hot path.
+pub fn site_in_scope(rule: &Rule, module: &Module, site: &CallSite) -> bool {
+    !(rule.allow_test_code && site.in_test) && function_in_scope(rule, module, site.enclosing)
+}
+
+/// Returns whether a call only hands work off: it is, or runs inside the
+/// arguments of, a boundary call such as `tokio::spawn(..)` or `task.delay(..)`.
+pub fn handed_off(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
+    let calls = &analysis.index.modules[module].calls;
+    let mut current = calls[site].argument_of;
+    let mut steps = 0;
+    while let Some(parent) = current {
+        if steps > calls.len() {
+            break;
+        }
+        if is_boundary(analysis, config, module, parent) {
+            return true;
+        }
+        current = calls[parent].argument_of;
+        steps += 1;
+    }
+    false
+}
+
+/// Returns whether a call site is a hand-off boundary.
+pub fn is_boundary(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
+    let owner = &analysis.index.modules[module];
+    let crates = analysis.index.roots(crate::model::Language::Rust);
+    let names: Vec<QualifiedName> = match &owner.calls[site].callee {
+        Callee::Method { receiver: TypeExpr::Unknown, segments } => {
+            vec![std::iter::once("?".to_string()).chain(segments.iter().cloned()).collect()]
+        }
+        _ => analysis.resolved[module][site].clone(),
+    };
+    names.iter().any(|name| {
+        config
+            .boundaries
+            .iter()
+            .any(|b| b.applies_to(owner.language) && b.matches(name, crates))
+    })
+}
