@@ -84,6 +84,9 @@ pub trait PlannedActionStore: Send + Sync {
     async fn claim_ready_for_scene(&self, scene_hash: &str, now_ms: i64, limit: u32)
         -> Result<Vec<PlannedAction>, StoreError>;
 
+    /// Lists up to `limit` ready plans of a scene without consuming them, highest priority first.
+    async fn list_ready_for_scene(&self, scene_hash: &str, limit: u32) -> Result<Vec<PlannedAction>, StoreError>;
+
     /// Returns how many ready plans a stakeholder has in a conflict.
     async fn count_ready(&self, stakeholder_id: i64, conflict_id: i64) -> Result<i64, StoreError>;
 

@@ -100,6 +100,15 @@ impl PlannedActionStore for SqliteStore {
         Ok(actions)
     }
 
+    async fn list_ready_for_scene(&self, scene_hash: &str, limit: u32) -> Result<Vec<PlannedAction>, StoreError> {
+        let sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM planned_stakeholder_actions \
+             WHERE scene_hash = ? AND status = 'ready' ORDER BY priority DESC, available_at ASC LIMIT ?"
+        );
+        let rows = sqlx::query(&sql).bind(scene_hash).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(row_to_action).collect()
+    }
+
     async fn count_ready(&self, stakeholder_id: i64, conflict_id: i64) -> Result<i64, StoreError> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM planned_stakeholder_actions \

@@ -1,0 +1,13 @@
+//! A game backend's conflict system split into a hot path that answers from cache, database and rules,
+//! and a slow path of background tasks that call the language model.
+
+pub mod api;
+pub mod app;
+pub mod cache;
+pub mod config;
+pub mod conflict;
+pub mod demo;
+pub mod llm;
+pub mod queue;
+pub mod store;
+pub mod telemetry;
