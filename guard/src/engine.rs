@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
+use crate::callgraph::CallGraph;
 use crate::config::Config;
 use crate::diagnostics::FileError;
 use crate::discover::discover;
@@ -28,6 +29,14 @@ pub struct Analysis {
     pub errors: Vec<FileError>,
     pub sources: HashMap<String, Arc<SourceFile>>,
     pub files_checked: usize,
+    call_graph: OnceLock<CallGraph>,
+}
+
+impl Analysis {
+    /// Returns the call graph, built on first use.
+    pub fn call_graph(&self, config: &Config) -> &CallGraph {
+        self.call_graph.get_or_init(|| CallGraph::build(self, config))
+    }
 }
 
 /// Returns the frontends of every supported language.
@@ -86,7 +95,7 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         .collect();
 
     errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    Analysis { index, resolved, errors, sources, files_checked: discovered.sources.len() }
+    Analysis { index, resolved, errors, sources, files_checked: discovered.sources.len(), call_graph: OnceLock::new() }
 }
 
 fn lower_file(

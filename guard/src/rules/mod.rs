@@ -4,6 +4,7 @@
 
 mod forbidden_call;
 pub mod scope;
+mod transitive_call;
 
 use crate::config::{Config, Rule};
 use crate::diagnostics::Finding;
@@ -23,7 +24,7 @@ pub trait RuleKind: Sync {
 
 /// Returns every rule kind, in the order they run.
 pub fn kinds() -> Vec<Box<dyn RuleKind>> {
-    vec![Box::new(forbidden_call::ForbiddenCall)]
+    vec![Box::new(forbidden_call::ForbiddenCall), Box::new(transitive_call::TransitiveCall)]
 }
 
 /// Runs every kind for every configured rule and returns the findings sorted by place.

@@ -50,7 +50,7 @@ pub fn site_in_scope(rule: &Rule, module: &Module, site: &CallSite) -> bool {
 /// arguments of, a boundary call such as `tokio::spawn(..)` or `task.delay(..)`.
 pub fn handed_off(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
     let calls = &analysis.index.modules[module].calls;
-    let mut current = calls[site].argument_of;
+    let mut current = Some(site);
     let mut steps = 0;
     while let Some(parent) = current {
         if steps > calls.len() {

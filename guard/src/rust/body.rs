@@ -444,7 +444,45 @@ impl Lowerer<'_> {
                 Lookup::Items(_) => None,
             },
             Expr::Cast(cast) => self.binding_of(&cast.expr),
+            Expr::Match(_) | Expr::If(_) | Expr::Block(_) | Expr::Paren(_) => {
+                let mut targets = Vec::new();
+                self.branch_functions(init, &mut targets);
+                if targets.is_empty() {
+                    Some(Local::Value(None))
+                } else {
+                    Some(Local::Function(targets))
+                }
+            }
             _ => Some(Local::Value(self.expr_type(init))),
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// Collects the function paths that the branches of a `match`, `if` or
+    /// block evaluate to: a dispatch table written as an expression.
+    fn branch_functions(&self, expr: &Expr, out: &mut Candidates) {
+        match expr {
+            Expr::Path(p) if p.qself.is_none() => {
+                if let Lookup::Items(targets) = self.resolve(&p.path) {
+                    out.extend(targets);
+                }
+            }
+            Expr::Match(m) => m.arms.iter().for_each(|arm| self.branch_functions(&arm.body, out)),
+            Expr::If(i) => {
+                self.branch_functions(&Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: i.then_branch.clone() }), out);
+                if let Some((_, otherwise)) = &i.else_branch {
+                    self.branch_functions(otherwise, out);
+                }
+            }
+            Expr::Block(b) => {
+                if let Some(Stmt::Expr(last, None)) = b.block.stmts.last() {
+                    self.branch_functions(last, out);
+                }
+            }
+            Expr::Paren(p) => self.branch_functions(&p.expr, out),
+            Expr::Cast(c) => self.branch_functions(&c.expr, out),
+            _ => {}
         }
     }
 }

@@ -1,0 +1,241 @@
+//! The whole-program call graph over the project's functions and methods,
+//! built from the resolved call sites of every module, in every language.
+//!
+//! For each ban, one breadth-first walk over the reversed graph, starting at
+//! the functions that call a banned name directly, gives every function the
+//! shortest chain to that ban. The work is linear in the size of the graph per
+//! ban, and recursion terminates because each function is visited once.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::config::{Ban, Config};
+use crate::engine::Analysis;
+use crate::index::{FunctionId, QualifiedName};
+use crate::model::Language;
+use crate::rules::scope::handed_off;
+
+/// A call from one function to project functions.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// The call site, an index into the caller's module `calls`.
+    pub site: usize,
+    pub target: FunctionId,
+    /// How the call reaches the target when that is not a plain call:
+    /// dynamic dispatch to one of several implementations.
+    pub note: Option<String>,
+}
+
+/// The call graph: outgoing edges per function, by dense function number.
+pub struct CallGraph {
+    /// The first dense number of each module's functions.
+    offsets: Vec<usize>,
+    /// Methods that override or implement a base or trait method.
+    pub overriders: HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>>,
+    pub ids: Vec<FunctionId>,
+    pub edges: Vec<Vec<Edge>>,
+    reverse: Vec<Vec<(usize, usize)>>,
+}
+
+/// How a function reaches a ban: the next step of its shortest chain.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// The function calls the banned name at this site.
+    Banned { site: usize, name: QualifiedName },
+    /// The function calls the next function of the chain through this edge.
+    Call { edge: usize },
+}
+
+/// For one ban: each function's distance to it and next step, by dense number.
+pub struct Reach {
+    pub distance: Vec<Option<usize>>,
+    pub step: Vec<Option<Step>>,
+}
+
+impl CallGraph {
+    /// Builds the graph from the analysis. Calls that only hand work off are not edges.
+    pub fn build(analysis: &Analysis, config: &Config) -> CallGraph {
+        let modules = &analysis.index.modules;
+        let mut offsets = Vec::with_capacity(modules.len());
+        let mut ids = Vec::new();
+        for (m, module) in modules.iter().enumerate() {
+            offsets.push(ids.len());
+            ids.extend((0..module.functions.len()).map(|f| FunctionId { module: m, function: f }));
+        }
+        let overriders = overriding_methods(analysis);
+
+        let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); ids.len()];
+        for (m, module) in modules.iter().enumerate() {
+            for (s, site) in module.calls.iter().enumerate() {
+                let Some(caller) = site.enclosing else { continue };
+                if handed_off(analysis, config, m, s) {
+                    continue;
+                }
+                let from = offsets[m] + caller;
+                for (target, note) in targets_of(analysis, &overriders, &analysis.resolved[m][s]) {
+                    edges[from].push(Edge { site: s, target, note });
+                }
+            }
+        }
+
+        let mut reverse = vec![Vec::new(); ids.len()];
+        for (from, out) in edges.iter().enumerate() {
+            for (e, edge) in out.iter().enumerate() {
+                reverse[offsets[edge.target.module] + edge.target.function].push((from, e));
+            }
+        }
+        CallGraph { offsets, overriders, ids, edges, reverse }
+    }
+
+    pub fn number(&self, id: FunctionId) -> usize {
+        self.offsets[id.module] + id.function
+    }
+
+    /// Computes, for one ban, the shortest chain from every function to a banned call.
+    pub fn reach(&self, analysis: &Analysis, config: &Config, ban: &Ban) -> Reach {
+        let crates = analysis.index.roots(Language::Rust);
+        let mut distance = vec![None; self.ids.len()];
+        let mut step = vec![None; self.ids.len()];
+        let mut queue = VecDeque::new();
+
+        for (m, module) in analysis.index.modules.iter().enumerate() {
+            if !ban.pattern.applies_to(module.language) {
+                continue;
+            }
+            for (s, site) in module.calls.iter().enumerate() {
+                let Some(caller) = site.enclosing else { continue };
+                let number = self.offsets[m] + caller;
+                if distance[number].is_some() {
+                    continue;
+                }
+                let Some(name) = analysis.resolved[m][s].iter().find(|n| ban.pattern.matches(n, crates)) else { continue };
+                if handed_off(analysis, config, m, s) {
+                    continue;
+                }
+                distance[number] = Some(0);
+                step[number] = Some(Step::Banned { site: s, name: name.clone() });
+                queue.push_back(number);
+            }
+        }
+
+        while let Some(current) = queue.pop_front() {
+            let next_distance = distance[current].map(|d| d + 1);
+            for &(caller, edge) in &self.reverse[current] {
+                if distance[caller].is_none() {
+                    distance[caller] = next_distance;
+                    step[caller] = Some(Step::Call { edge });
+                    queue.push_back(caller);
+                }
+            }
+        }
+        Reach { distance, step }
+    }
+}
+
+/// Maps `Type::method` of a base class or trait to the methods that override
+/// or implement it in other project types.
+pub(crate) fn overriding_methods(analysis: &Analysis) -> HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>> {
+    let index = &analysis.index;
+    let mut out: HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>> = HashMap::new();
+    for (type_name, info) in &index.types {
+        let mut ancestors: Vec<QualifiedName> = info.traits.clone();
+        let mut pending = index.bases_of(type_name);
+        while let Some(base) = pending.pop() {
+            if ancestors.contains(&base) || ancestors.len() > 64 {
+                continue;
+            }
+            pending.extend(index.bases_of(&base));
+            ancestors.push(base);
+        }
+        for (method, definitions) in &info.methods {
+            for ancestor in &ancestors {
+                let mut key = ancestor.clone();
+                key.push(method.clone());
+                for (id, _) in definitions {
+                    out.entry(key.clone()).or_default().push((*id, type_name.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Returns the project functions a call site may call, with a note for dynamic dispatch.
+///
+/// A call on a trait object, a generic bound or a base class follows every
+/// implementation the project defines. A call on a concrete type resolves to
+/// that type's method and to the trait method it implements; it follows only
+/// the type's own method.
+// NOTE: a call on a Python object whose class inherits the method also
+// follows the overrides in sibling subclasses, because resolved names do not
+// keep the receiver's class.
+pub(crate) fn targets_of(
+    analysis: &Analysis,
+    overriders: &HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>>,
+    names: &[QualifiedName],
+) -> Vec<(FunctionId, Option<String>)> {
+    let mut out: Vec<(FunctionId, Option<String>)> = Vec::new();
+    let mut defaults: Vec<(FunctionId, Option<String>)> = Vec::new();
+    for name in names {
+        let Some(ids) = analysis.index.functions.get(name) else { continue };
+        let is_trait_default = name.len() > 1 && analysis.index.types.get(&name[..name.len() - 1]).is_some_and(|t| t.is_trait);
+        let list = if is_trait_default { &mut defaults } else { &mut out };
+        list.extend(ids.iter().map(|id| (*id, None)));
+    }
+    let concrete = names.len() > 1 && !(out.is_empty() && defaults.is_empty());
+    if concrete {
+        // A type's own method overrides the trait's default body.
+        return if out.is_empty() { defaults } else { out };
+    }
+    out.extend(defaults);
+    for name in names {
+        let Some(implementations) = overriders.get(name) else { continue };
+        let separator = analysis.index.modules[implementations[0].0.module].language.separator();
+        for (id, type_name) in implementations {
+            if out.iter().any(|(existing, _)| existing == id) {
+                continue;
+            }
+            let note = format!("may dispatch to the implementation in `{}`", type_name.join(separator));
+            out.push((*id, Some(note)));
+        }
+    }
+    out
+}
+
+/// Returns the qualified name of a function as its language writes it.
+pub fn function_name(analysis: &Analysis, id: FunctionId) -> String {
+    let module = &analysis.index.modules[id.module];
+    module.function_path(id.function).join(module.language.separator())
+}
+
+/// Returns the chain from a function down to the banned call, one hop per call.
+pub fn chain_from(analysis: &Analysis, graph: &CallGraph, reach: &Reach, start: FunctionId) -> Vec<crate::diagnostics::Hop> {
+    let mut hops = Vec::new();
+    let mut current = start;
+    for _ in 0..=graph.ids.len() {
+        let number = graph.number(current);
+        let module = &analysis.index.modules[current.module];
+        let separator = module.language.separator();
+        let (site, callee, next, note) = match &reach.step[number] {
+            Some(Step::Banned { site, name }) => (*site, name.join(separator), None, None),
+            Some(Step::Call { edge }) => {
+                let edge = &graph.edges[number][*edge];
+                (edge.site, function_name(analysis, edge.target), Some(edge.target), edge.note.clone())
+            }
+            None => break,
+        };
+        let span = &module.calls[site].span;
+        hops.push(crate::diagnostics::Hop {
+            function: function_name(analysis, current),
+            file: crate::source::display_path(&module.file),
+            line: span.line,
+            column: span.column,
+            callee,
+            note,
+        });
+        match next {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    hops
+}
