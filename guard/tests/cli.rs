@@ -1,0 +1,201 @@
+//! The command line: exit codes, configuration errors with spans, parse
+//! errors, output formats, path selection and the guard on this repository.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fixture, run_guard};
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+const MANIFEST: &str = "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+const RULES: &str = r#"
+[[rule]]
+id = "no-model"
+hot-path = { files = ["src/hot.rs"] }
+[[rule.forbid]]
+path = "crate::llm::complete"
+"#;
+const LIB: &str = "pub mod hot;\npub mod llm;\n";
+const LLM: &str = "pub fn complete() {}\n";
+
+#[test]
+fn unknown_key_exits_2_with_span() {
+    let dir = project(&[("rules.toml", "[[rule]]\nid = \"x\"\nhot-paht = { files = [\"a\"] }\n")]);
+    let run = run_guard(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unknown field `hot-paht`"), "{}", run.stderr);
+    assert!(run.stderr.contains("rules.toml:3"), "{}", run.stderr);
+}
+
+#[test]
+fn bad_glob_exits_2() {
+    let rules = RULES.replace("src/hot.rs", "src/[hot.rs");
+    let dir = project(&[("rules.toml", &rules)]);
+    let run = run_guard(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("invalid glob `src/[hot.rs`"), "{}", run.stderr);
+}
+
+#[test]
+fn empty_pattern_exits_2() {
+    let rules = RULES.replace("crate::llm::complete", "");
+    let dir = project(&[("rules.toml", &rules)]);
+    let run = run_guard(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("the pattern is empty"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_severity_exits_2() {
+    let rules = RULES.replace("id = \"no-model\"", "id = \"no-model\"\nseverity = \"fatal\"");
+    let dir = project(&[("rules.toml", &rules)]);
+    let run = run_guard(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("fatal"), "{}", run.stderr);
+}
+
+#[test]
+fn missing_config_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_guard(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no rules.toml found"), "{}", run.stderr);
+}
+
+#[test]
+fn ban_naming_no_item_warns() {
+    let rules = RULES.replace("crate::llm::complete", "crate::llm::compleet");
+    let dir = project(&[("rules.toml", &rules), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB), ("src/llm.rs", LLM), ("src/hot.rs", "")]);
+    let run = run_guard(dir.path(), &[]);
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("names no item of the project"), "{}", run.stderr);
+}
+
+#[test]
+fn parse_error_exits_2_and_checks_other_files() {
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "pub mod hot;\npub mod llm;\npub mod broken;\n"),
+        ("src/llm.rs", LLM),
+        ("src/broken.rs", "fn broken( {\n"),
+        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 2);
+    let json = run.json();
+    assert_eq!(json["errors"][0]["file"], "src/broken.rs");
+    assert_eq!(json["findings"][0]["file"], "src/hot.rs");
+}
+
+#[test]
+fn invalid_utf8_exits_2() {
+    let dir = project(&[("rules.toml", RULES), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB)]);
+    std::fs::write(dir.path().join("src/hot.rs"), [0x66, 0x6e, 0xff, 0xfe]).unwrap();
+    let run = run_guard(dir.path(), &["--format", "concise"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("src/hot.rs:1:1: error the file is not valid UTF-8"), "{}", run.stdout);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = format!("fn f() {{ let x = {}1{}; }}\n", "(".repeat(5000), ")".repeat(5000));
+    let dir = project(&[("rules.toml", RULES), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB), ("src/llm.rs", LLM), ("src/hot.rs", &deep)]);
+    let run = run_guard(dir.path(), &["--format", "concise"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("more than the limit"), "{}", run.stdout);
+}
+
+#[test]
+fn concise_format_and_exit_1() {
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", "pub fn on_event() {\n    crate::llm::complete();\n}\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "concise"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.starts_with("src/hot.rs:2:17: no-model "), "{}", run.stdout);
+    assert!(run.stdout.contains("1 finding (1 error, 0 warnings) in 3 files checked"), "{}", run.stdout);
+}
+
+#[test]
+fn warning_severity_exits_0() {
+    let rules = RULES.replace("id = \"no-model\"", "id = \"no-model\"\nseverity = \"warning\"");
+    let dir = project(&[
+        ("rules.toml", &rules),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.json()["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn pretty_format_shows_snippet_and_help() {
+    let rules = RULES.replace("path = \"crate::llm::complete\"", "path = \"crate::llm::complete\"\nreason = \"slow\"\nreplacement = \"queue a task\"");
+    let dir = project(&[
+        ("rules.toml", &rules),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--color", "never"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("no-model"), "{}", run.stdout);
+    assert!(run.stdout.contains("calls `demo::llm::complete`: slow"), "{}", run.stdout);
+    assert!(run.stdout.contains("instead: queue a task"), "{}", run.stdout);
+}
+
+#[test]
+fn check_paths_reports_selected_files_only() {
+    let dir = project(&[
+        ("rules.toml", &RULES.replace("src/hot.rs", "src/*.rs")),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "pub mod hot;\npub mod llm;\npub mod other;\n"),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", "pub fn a() { crate::llm::complete(); }\n"),
+        ("src/other.rs", "pub fn b() { crate::llm::complete(); }\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json", "check", "src/other.rs"]);
+    assert_eq!(run.code, 1);
+    let lines = run.finding_lines();
+    assert_eq!(lines.into_iter().collect::<Vec<_>>(), ["src/other.rs:1"]);
+
+    let outside = run_guard(dir.path(), &["check", "/"]);
+    assert_eq!(outside.code, 2);
+    assert!(outside.stderr.contains("outside the root"), "{}", outside.stderr);
+}
+
+#[test]
+fn explain_prints_kind_documentation() {
+    let run = run_guard(Path::new("."), &["explain", "forbidden-call"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("Why is this bad?"));
+    let run = run_guard(Path::new("."), &["explain", "transitive-call"]);
+    assert!(run.stdout.contains("hand-off boundaries"));
+}
+
+#[test]
+fn rules_lists_configured_rules() {
+    let run = run_guard(&fixture("rust/callgraph"), &["rules"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("no-model (error)"), "{}", run.stdout);
+    assert!(run.stdout.contains("forbids app::llm::complete"), "{}", run.stdout);
+}
