@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Benchmarks the guard on real Rust crates from the crates.io registry and
+# compares it with clippy's disallowed-methods on one of them.
+#
+# The crates are fetched into a temporary folder outside the repository and
+# never committed. Prints files, lines, findings, median wall time of several
+# runs and peak memory. Usage: bench/rust.sh [RUNS]
+set -euo pipefail
+
+runs=${1:-5}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/guard-bench-rust.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo "building the release guard"
+cargo build --release -q -p guard --manifest-path "$repo/Cargo.toml"
+guard="$repo/target/release/guard"
+
+echo "fetching crate sources from crates.io into $work"
+mkdir -p "$work/fetch/src" "$work/corpus"
+cat > "$work/fetch/Cargo.toml" <<'TOML'
+[package]
+name = "bench-fetch"
+version = "0.0.0"
+edition = "2021"
+[dependencies]
+tokio = { version = "=1.47.1", features = ["full"] }
+syn = { version = "=2.0.106", features = ["full"] }
+regex = "=1.11.2"
+serde = "=1.0.219"
+hyper = { version = "=1.7.0", features = ["full"] }
+TOML
+touch "$work/fetch/src/lib.rs"
+CARGO_HOME="$work/cargo-home" cargo fetch -q --manifest-path "$work/fetch/Cargo.toml"
+for crate in tokio-1.47.1 syn-2.0.106 regex-1.11.2 serde-1.0.219 hyper-1.7.0 regex-syntax-0.8.6 regex-automata-0.4.10; do
+  src=$(find "$work/cargo-home/registry/src" -maxdepth 2 -type d -name "$crate" | head -n 1)
+  [ -n "$src" ] && cp -r "$src" "$work/corpus/"
+done
+
+cat > "$work/corpus/rules.toml" <<'TOML'
+[[rule]]
+id = "no-blocking"
+message = "blocking call in hot-path code"
+hot-path = { files = ["**/src/**"] }
+[[rule.forbid]]
+path = "std::thread::sleep"
+[[rule.forbid]]
+path = "std::fs::read_to_string"
+[[rule.forbid]]
+path = "*::block_on"
+[[rule.forbid]]
+path = "std::process::**"
+TOML
+
+files=$(find "$work/corpus" -name '*.rs' | wc -l)
+lines=$(find "$work/corpus" -name '*.rs' -print0 | xargs -0 cat | wc -l)
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+measure() { # label, then the command
+  local label=$1; shift
+  local times=() peak=0
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>/dev/null || true
+    read -r seconds kib < "$work/time"
+    times+=("$seconds")
+    [ "$kib" -gt "$peak" ] && peak=$kib
+  done
+  local med
+  med=$(printf '%s\n' "${times[@]}" | median)
+  printf '%-28s median %6.3f s   peak %7.1f MiB\n' "$label" "$med" "$(echo "$peak/1024" | bc -l)"
+  echo "$med" > "$work/median-$label"
+}
+
+echo
+echo "corpus: $files files, $lines lines of Rust (tokio, syn, regex, regex-syntax, regex-automata, serde, hyper)"
+(cd "$work/corpus" && "$guard" --format json > "$work/findings.json" 2>/dev/null || true)
+findings=$(python3 -c "import json,sys; print(json.load(open('$work/findings.json'))['summary']['findings'])")
+echo "guard findings: $findings"
+measure guard-transitive bash -c "cd '$work/corpus' && '$guard' --format json"
+sed -i 's/^message = /transitive = false\nmessage = /' "$work/corpus/rules.toml"
+measure guard-direct-only bash -c "cd '$work/corpus' && '$guard' --format json"
+med=$(cat "$work/median-guard-transitive")
+echo "lines per second (transitive run): $(echo "$lines / $med" | bc)"
+echo "transitive pass overhead: $(echo "($med / $(cat "$work/median-guard-direct-only") - 1) * 100" | bc -l | cut -c1-5) %"
+
+echo
+echo "clippy disallowed-methods on regex-syntax (cold build of that crate each run)"
+clippy_dir="$work/corpus/regex-syntax-0.8.6"
+cat > "$clippy_dir/clippy.toml" <<'TOML'
+disallowed-methods = ["std::thread::sleep", "std::fs::read_to_string", "std::process::exit"]
+TOML
+guard_lines=$(find "$clippy_dir" -name '*.rs' -print0 | xargs -0 cat | wc -l)
+echo "regex-syntax: $guard_lines lines"
+measure clippy-regex-syntax bash -c "cd '$clippy_dir' && CARGO_HOME='$work/cargo-home' CARGO_TARGET_DIR='$work/clippy-target' cargo clippy -q --offline --lib -- -W clippy::disallowed_methods >/dev/null 2>&1; rm -rf '$work/clippy-target'"
+cp "$work/corpus/rules.toml" "$clippy_dir/rules.toml"
+measure guard-regex-syntax bash -c "cd '$clippy_dir' && '$guard' --format json"
+echo "ratio clippy / guard on regex-syntax: $(echo "$(cat "$work/median-clippy-regex-syntax") / $(cat "$work/median-guard-regex-syntax")" | bc -l | cut -c1-7)"
