@@ -14,6 +14,7 @@ pub mod engine;
 pub mod frontend;
 pub mod index;
 pub mod model;
+pub mod python;
 pub mod report;
 pub mod rules;
 pub mod rust;
