@@ -150,7 +150,7 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
     let server: Server = spawn_server(&app, "127.0.0.1:0").await?;
     let base = format!("http://{}", server.address);
     println!("demo: service on {base}, model provider {}, database {}", app.model_provider, database.display());
-    println!("{:<30} {:>10} {:>10}  {}", "step", "handler_us", "http_us", "result");
+    println!("{:<30} {:>10} {:>10}  result", "step", "handler_us", "http_us");
 
     let client = reqwest::Client::new();
     run_steps(&client, &base, &opening_steps()).await?;
