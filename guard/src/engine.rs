@@ -15,6 +15,7 @@ use crate::frontend::Frontend;
 use crate::index::{Index, QualifiedName};
 use crate::model::Module;
 use crate::rust::crates::{assign_module_paths, read_package};
+use crate::python::PythonFrontend;
 use crate::rust::RustFrontend;
 use crate::source::{display_path, SourceFile};
 
@@ -41,8 +42,11 @@ impl Analysis {
 
 /// Returns the frontends of every supported language.
 pub fn frontends(config: &Config) -> Vec<Box<dyn Frontend>> {
-    let _ = config;
-    vec![Box::new(RustFrontend)]
+    let mut python_roots = config.python_roots.clone();
+    if config.root.join("src").is_dir() {
+        python_roots.push(PathBuf::from("src"));
+    }
+    vec![Box::new(RustFrontend), Box::new(PythonFrontend::new(python_roots))]
 }
 
 /// Runs the pipeline on the configuration's root.
