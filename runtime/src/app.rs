@@ -19,7 +19,10 @@ pub enum StartError {
     #[error("cannot build the model client: {0}")]
     Model(#[from] ModelError),
     #[error("cannot bind {address}: {source}")]
-    Bind { address: String, source: std::io::Error },
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
     #[error("HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -41,11 +44,19 @@ impl App {
     }
 
     /// Builds every backend around the given model client.
-    pub async fn build_with_model(config: Config, model: Arc<dyn ModelClient>) -> Result<Self, StartError> {
+    pub async fn build_with_model(
+        config: Config,
+        model: Arc<dyn ModelClient>,
+    ) -> Result<Self, StartError> {
         let cache = Arc::new(MemoryCache::new(config.cache.max_entries));
-        let store = Arc::new(SqliteStore::connect(&config.store.url, config.store.max_connections).await?);
+        let store =
+            Arc::new(SqliteStore::connect(&config.store.url, config.store.max_connections).await?);
         let model_provider = model.provider_name();
-        let task_ctx = TaskContext { model, cache: cache.clone(), store: store.clone() };
+        let task_ctx = TaskContext {
+            model,
+            cache: cache.clone(),
+            store: store.clone(),
+        };
         let registry = Arc::new(TaskRegistry::new(task_ctx));
         let queue = InProcessQueue::start(QueueSettings::from(&config.queue), registry);
         let hot = HotContext {
@@ -60,7 +71,12 @@ impl App {
             workers = config.queue.workers,
             "backends ready (cache: in-memory, store: SQLite, queue: in-process)"
         );
-        Ok(Self { hot, queue, model_provider, config })
+        Ok(Self {
+            hot,
+            queue,
+            model_provider,
+            config,
+        })
     }
 
     /// Stops the queue: running tasks finish within the grace period, pending tasks are dropped.

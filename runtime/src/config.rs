@@ -82,7 +82,10 @@ pub struct Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), body_limit_bytes: 64 * 1024 }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            body_limit_bytes: 64 * 1024,
+        }
     }
 }
 
@@ -102,13 +105,19 @@ impl Default for ModelConfig {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        Self { max_entries: 100_000, lock_ttl_ms: 30_000 }
+        Self {
+            max_entries: 100_000,
+            lock_ttl_ms: 30_000,
+        }
     }
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { url: "sqlite://runtime.db".into(), max_connections: 4 }
+        Self {
+            url: "sqlite://runtime.db".into(),
+            max_connections: 4,
+        }
     }
 }
 
@@ -129,11 +138,21 @@ impl Default for QueueConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {source}")]
-    Parse { path: PathBuf, source: toml::de::Error },
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
     #[error("invalid value {value:?} for environment variable {name}: {reason}")]
-    Env { name: String, value: String, reason: String },
+    Env {
+        name: String,
+        value: String,
+        reason: String,
+    },
 }
 
 impl Config {
@@ -149,13 +168,21 @@ impl Config {
 
     /// Parses a TOML file; missing keys keep their defaults.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_path_buf(), source })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     /// Overrides fields from `RUNTIME_*` variables, read through `lookup`.
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    pub fn apply_env(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         if let Some(value) = lookup("RUNTIME_LISTEN") {
             self.server.listen = value;
         }
@@ -166,7 +193,13 @@ impl Config {
             self.model.provider = match value.as_str() {
                 "offline" => ModelProvider::Offline,
                 "openai" => ModelProvider::Openai,
-                _ => return Err(env_error("RUNTIME_MODEL_PROVIDER", &value, "expected offline or openai")),
+                _ => {
+                    return Err(env_error(
+                        "RUNTIME_MODEL_PROVIDER",
+                        &value,
+                        "expected offline or openai",
+                    ))
+                }
             };
         }
         if let Some(value) = lookup("RUNTIME_MODEL_BASE_URL") {
@@ -198,11 +231,17 @@ fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigE
 where
     T::Err: std::fmt::Display,
 {
-    value.parse().map_err(|error: T::Err| env_error(name, value, &error.to_string()))
+    value
+        .parse()
+        .map_err(|error: T::Err| env_error(name, value, &error.to_string()))
 }
 
 fn env_error(name: &str, value: &str, reason: &str) -> ConfigError {
-    ConfigError::Env { name: name.into(), value: value.into(), reason: reason.into() }
+    ConfigError::Env {
+        name: name.into(),
+        value: value.into(),
+        reason: reason.into(),
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +272,8 @@ mod tests {
     #[test]
     fn invalid_env_value_is_rejected() {
         let mut config = Config::default();
-        let result = config.apply_env(|name| (name == "RUNTIME_QUEUE_WORKERS").then(|| "many".into()));
+        let result =
+            config.apply_env(|name| (name == "RUNTIME_QUEUE_WORKERS").then(|| "many".into()));
         assert!(matches!(result, Err(ConfigError::Env { .. })));
     }
 

@@ -15,9 +15,16 @@ pub enum DemoError {
     #[error(transparent)]
     Start(#[from] StartError),
     #[error("HTTP request to {path} failed: {source}")]
-    Request { path: String, source: reqwest::Error },
+    Request {
+        path: String,
+        source: reqwest::Error,
+    },
     #[error("step {step} returned HTTP {status}: {body}")]
-    Status { step: String, status: u16, body: String },
+    Status {
+        step: String,
+        status: u16,
+        body: String,
+    },
     #[error("tasks did not finish within {0:?}")]
     TasksTimedOut(Duration),
 }
@@ -33,11 +40,19 @@ struct Step {
 }
 
 fn event(label: &'static str, body: Value) -> Step {
-    Step { label, path: "/v1/events".into(), body: Some(body) }
+    Step {
+        label,
+        path: "/v1/events".into(),
+        body: Some(body),
+    }
 }
 
 fn read(label: &'static str, path: String) -> Step {
-    Step { label, path, body: None }
+    Step {
+        label,
+        path,
+        body: None,
+    }
 }
 
 fn stakeholders() -> Value {
@@ -50,32 +65,95 @@ fn stakeholders() -> Value {
 
 fn opening_steps() -> Vec<Step> {
     vec![
-        event("conflict updated", json!({ "type": "conflict_updated", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "phase": "active", "intensity": 0.6, "stakeholders": stakeholders() })),
-        event("player choice", json!({ "type": "player_choice", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "choice_id": "side_with_merchant", "affected": stakeholders(), "intensity": 0.6 })),
-        event("direct action request", json!({ "type": "direct_action_request", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "stakeholder": { "id": 101, "role": "captain", "aggression": 0.9 }, "intent": "seize the harbour toll", "intensity": 0.6 })),
-        event("phase transition", json!({ "type": "phase_transition", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "from": "active", "to": "climax" })),
-        event("conflict event", json!({ "type": "conflict_event", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "state": { "intensity": 0.6, "momentum": 0.1, "player_progress": 0.3 }, "kind": "escalation", "magnitude": 0.5 })),
-        event("reputation change", json!({ "type": "reputation_change", "scene_id": SCENE_ID, "npc_id": 102, "reputation_type": "trust", "delta": 15.0, "reason": "the player backed the merchant" })),
-        event("alliance proposal", json!({ "type": "alliance_proposal", "scene_id": SCENE_ID, "npc_a": 102, "npc_b": 103, "affinity": 0.6, "shared_enemy": true })),
-        event("canon candidate", json!({ "type": "canon_candidate", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "category": "history", "claim": "The harbour toll dispute ended the captain's rule.", "significance": 0.8, "resolved": true })),
-        event("tension update", json!({ "type": "tension_update", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "factors": { "hostility": 0.8, "stakes": 0.7, "proximity": 0.9, "secrets": 0.4, "time_pressure": 0.5 }, "previous_score": 0.4 })),
-        event("edge case", json!({ "type": "edge_case", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "case": "stalled", "state": { "intensity": 0.5, "momentum": 0.0, "player_progress": 0.3 }, "idle_turns": 4, "active_stakeholders": 3 })),
-        event("victory check", json!({ "type": "victory_check", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "contenders": [{ "stakeholder_id": 102, "progress": 0.95 }, { "stakeholder_id": 101, "progress": 0.6 }] })),
-        event("grand conflict", json!({ "type": "grand_conflict", "scene_id": SCENE_ID, "grand_id": 1, "conflicts": [{ "conflict_id": CONFLICT_ID, "intensity": 0.7, "stakeholder_ids": [101, 102] }, { "conflict_id": 8, "intensity": 0.4, "stakeholder_ids": [102, 104] }] })),
-        read("social bundle (first read)", format!("/v1/scenes/{SCENE_ID}/bundle?npcs=101,102,103")),
-        read("tension bundle (first read)", format!("/v1/scenes/{SCENE_ID}/tension")),
-        read("gossip (first read)", format!("/v1/scenes/{SCENE_ID}/gossip")),
+        event(
+            "conflict updated",
+            json!({ "type": "conflict_updated", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "phase": "active", "intensity": 0.6, "stakeholders": stakeholders() }),
+        ),
+        event(
+            "player choice",
+            json!({ "type": "player_choice", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "choice_id": "side_with_merchant", "affected": stakeholders(), "intensity": 0.6 }),
+        ),
+        event(
+            "direct action request",
+            json!({ "type": "direct_action_request", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "stakeholder": { "id": 101, "role": "captain", "aggression": 0.9 }, "intent": "seize the harbour toll", "intensity": 0.6 }),
+        ),
+        event(
+            "phase transition",
+            json!({ "type": "phase_transition", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "from": "active", "to": "climax" }),
+        ),
+        event(
+            "conflict event",
+            json!({ "type": "conflict_event", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "state": { "intensity": 0.6, "momentum": 0.1, "player_progress": 0.3 }, "kind": "escalation", "magnitude": 0.5 }),
+        ),
+        event(
+            "reputation change",
+            json!({ "type": "reputation_change", "scene_id": SCENE_ID, "npc_id": 102, "reputation_type": "trust", "delta": 15.0, "reason": "the player backed the merchant" }),
+        ),
+        event(
+            "alliance proposal",
+            json!({ "type": "alliance_proposal", "scene_id": SCENE_ID, "npc_a": 102, "npc_b": 103, "affinity": 0.6, "shared_enemy": true }),
+        ),
+        event(
+            "canon candidate",
+            json!({ "type": "canon_candidate", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "category": "history", "claim": "The harbour toll dispute ended the captain's rule.", "significance": 0.8, "resolved": true }),
+        ),
+        event(
+            "tension update",
+            json!({ "type": "tension_update", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "factors": { "hostility": 0.8, "stakes": 0.7, "proximity": 0.9, "secrets": 0.4, "time_pressure": 0.5 }, "previous_score": 0.4 }),
+        ),
+        event(
+            "edge case",
+            json!({ "type": "edge_case", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "case": "stalled", "state": { "intensity": 0.5, "momentum": 0.0, "player_progress": 0.3 }, "idle_turns": 4, "active_stakeholders": 3 }),
+        ),
+        event(
+            "victory check",
+            json!({ "type": "victory_check", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "contenders": [{ "stakeholder_id": 102, "progress": 0.95 }, { "stakeholder_id": 101, "progress": 0.6 }] }),
+        ),
+        event(
+            "grand conflict",
+            json!({ "type": "grand_conflict", "scene_id": SCENE_ID, "grand_id": 1, "conflicts": [{ "conflict_id": CONFLICT_ID, "intensity": 0.7, "stakeholder_ids": [101, 102] }, { "conflict_id": 8, "intensity": 0.4, "stakeholder_ids": [102, 104] }] }),
+        ),
+        read(
+            "social bundle (first read)",
+            format!("/v1/scenes/{SCENE_ID}/bundle?npcs=101,102,103"),
+        ),
+        read(
+            "tension bundle (first read)",
+            format!("/v1/scenes/{SCENE_ID}/tension"),
+        ),
+        read(
+            "gossip (first read)",
+            format!("/v1/scenes/{SCENE_ID}/gossip"),
+        ),
     ]
 }
 
 fn closing_steps() -> Vec<Step> {
     vec![
-        event("state sync", json!({ "type": "state_sync", "scene_id": SCENE_ID, "intensity": 0.6, "stakeholders": stakeholders() })),
-        read("social bundle (after tasks)", format!("/v1/scenes/{SCENE_ID}/bundle?npcs=101,102,103")),
-        read("tension bundle (after tasks)", format!("/v1/scenes/{SCENE_ID}/tension")),
-        read("gossip (after tasks)", format!("/v1/scenes/{SCENE_ID}/gossip")),
-        event("phase transition (again)", json!({ "type": "phase_transition", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "from": "active", "to": "climax" })),
-        read("conflict narratives", format!("/v1/conflicts/{CONFLICT_ID}/narratives")),
+        event(
+            "state sync",
+            json!({ "type": "state_sync", "scene_id": SCENE_ID, "intensity": 0.6, "stakeholders": stakeholders() }),
+        ),
+        read(
+            "social bundle (after tasks)",
+            format!("/v1/scenes/{SCENE_ID}/bundle?npcs=101,102,103"),
+        ),
+        read(
+            "tension bundle (after tasks)",
+            format!("/v1/scenes/{SCENE_ID}/tension"),
+        ),
+        read(
+            "gossip (after tasks)",
+            format!("/v1/scenes/{SCENE_ID}/gossip"),
+        ),
+        event(
+            "phase transition (again)",
+            json!({ "type": "phase_transition", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "from": "active", "to": "climax" }),
+        ),
+        read(
+            "conflict narratives",
+            format!("/v1/conflicts/{CONFLICT_ID}/narratives"),
+        ),
     ]
 }
 
@@ -96,24 +174,38 @@ fn summarize(body: &Value) -> String {
     text.chars().take(90).collect()
 }
 
-async fn send(client: &reqwest::Client, base: &str, step: &Step) -> Result<(Value, Option<u64>, Duration), DemoError> {
+async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    step: &Step,
+) -> Result<(Value, Option<u64>, Duration), DemoError> {
     let url = format!("{base}{}", step.path);
     let started = Instant::now();
     let request = match &step.body {
         Some(body) => client.post(&url).json(body),
         None => client.get(&url),
     };
-    let response = request.send().await.map_err(|source| DemoError::Request { path: step.path.clone(), source })?;
+    let response = request.send().await.map_err(|source| DemoError::Request {
+        path: step.path.clone(),
+        source,
+    })?;
     let status = response.status();
     let handler_micros = response
         .headers()
         .get(crate::api::HANDLER_MICROS_HEADER)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse().ok());
-    let body: Value = response.json().await.map_err(|source| DemoError::Request { path: step.path.clone(), source })?;
+    let body: Value = response.json().await.map_err(|source| DemoError::Request {
+        path: step.path.clone(),
+        source,
+    })?;
     let elapsed = started.elapsed();
     if !status.is_success() {
-        return Err(DemoError::Status { step: step.label.into(), status: status.as_u16(), body: body.to_string() });
+        return Err(DemoError::Status {
+            step: step.label.into(),
+            status: status.as_u16(),
+            body: body.to_string(),
+        });
     }
     Ok((body, handler_micros, elapsed))
 }
@@ -122,7 +214,13 @@ async fn run_steps(client: &reqwest::Client, base: &str, steps: &[Step]) -> Resu
     for step in steps {
         let (body, handler_micros, elapsed) = send(client, base, step).await?;
         let handler = handler_micros.map_or_else(|| "-".to_string(), |micros| micros.to_string());
-        println!("{:<30} {:>10} {:>10}  {}", step.label, handler, elapsed.as_micros(), summarize(&body));
+        println!(
+            "{:<30} {:>10} {:>10}  {}",
+            step.label,
+            handler,
+            elapsed.as_micros(),
+            summarize(&body)
+        );
     }
     Ok(())
 }
@@ -149,13 +247,23 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
     let app = App::build(config).await?;
     let server: Server = spawn_server(&app, "127.0.0.1:0").await?;
     let base = format!("http://{}", server.address);
-    println!("demo: service on {base}, model provider {}, database {}", app.model_provider, database.display());
-    println!("{:<30} {:>10} {:>10}  result", "step", "handler_us", "http_us");
+    println!(
+        "demo: service on {base}, model provider {}, database {}",
+        app.model_provider,
+        database.display()
+    );
+    println!(
+        "{:<30} {:>10} {:>10}  result",
+        "step", "handler_us", "http_us"
+    );
 
     let client = reqwest::Client::new();
     run_steps(&client, &base, &opening_steps()).await?;
     let waited = wait_for_tasks(&app, Duration::from_secs(10)).await?;
-    println!("-- background tasks finished after {} ms; reading again --", waited.as_millis());
+    println!(
+        "-- background tasks finished after {} ms; reading again --",
+        waited.as_millis()
+    );
     run_steps(&client, &base, &closing_steps()).await?;
 
     let stopped = server.stop().await;

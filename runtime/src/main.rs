@@ -15,7 +15,10 @@ const EXPIRY_INTERVAL: Duration = Duration::from_secs(60);
 const PLAN_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
 #[derive(Parser)]
-#[command(name = "runtime", about = "Conflict system of a game backend: hot-path HTTP API and background tasks")]
+#[command(
+    name = "runtime",
+    about = "Conflict system of a game backend: hot-path HTTP API and background tasks"
+)]
 struct Cli {
     /// TOML config file; RUNTIME_* environment variables override its values.
     #[arg(long, env = "RUNTIME_CONFIG")]
@@ -35,7 +38,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo prints its own table to stdout, so it logs only warnings unless RUST_LOG says otherwise.
-    let default_filter = if matches!(cli.command, Some(Command::Demo)) { "warn" } else { "info" };
+    let default_filter = if matches!(cli.command, Some(Command::Demo)) {
+        "warn"
+    } else {
+        "info"
+    };
     telemetry::init_tracing(default_filter);
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
@@ -44,7 +51,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(%error, "cannot start the async runtime");

@@ -14,12 +14,22 @@ use runtime::queue::{Task, TaskName, TaskStatus};
 use serde_json::json;
 
 fn factors() -> TensionFactors {
-    TensionFactors { hostility: 1.0, stakes: 0.0, proximity: 0.0, secrets: 0.0, time_pressure: 0.0 }
+    TensionFactors {
+        hostility: 1.0,
+        stakes: 0.0,
+        proximity: 0.0,
+        secrets: 0.0,
+        time_pressure: 0.0,
+    }
 }
 
 #[tokio::test]
 async fn cache_miss_dispatches_and_returns_fallback() {
-    let service = start_service(MockState { delay: Duration::from_millis(300), ..MockState::default() }).await;
+    let service = start_service(MockState {
+        delay: Duration::from_millis(300),
+        ..MockState::default()
+    })
+    .await;
     let hot = &service.app.hot;
 
     let bundle = get_tension_bundle(hot, 5, factors()).await;
@@ -30,14 +40,26 @@ async fn cache_miss_dispatches_and_returns_fallback() {
     assert_eq!(bundle["band"], "uneasy");
     let task_key = format!("update_tension_bundle_cache:{}", scene_hash(5));
     let status = hot.queue.status(&task_key).await;
-    assert!(matches!(status, Some(TaskStatus::Queued | TaskStatus::Running { .. })), "status {status:?}");
+    assert!(
+        matches!(
+            status,
+            Some(TaskStatus::Queued | TaskStatus::Running { .. })
+        ),
+        "status {status:?}"
+    );
 
     let key = keys::tension_bundle(&scene_hash(5)).key;
-    let filled = wait_until(Duration::from_secs(5), || async { hot.cache.get(&key).await.ok().flatten().is_some() }).await;
+    let filled = wait_until(Duration::from_secs(5), || async {
+        hot.cache.get(&key).await.ok().flatten().is_some()
+    })
+    .await;
     assert!(filled, "task did not fill the cache");
     let cached = hot.cache.get(&key).await.ok().flatten().unwrap_or_default();
     assert_eq!(cached["manifestations"], json!(["mock manifestation"]));
-    assert_eq!(get_tension_bundle(hot, 5, factors()).await["source"], "cache");
+    assert_eq!(
+        get_tension_bundle(hot, 5, factors()).await["source"],
+        "cache"
+    );
 }
 
 #[tokio::test]
@@ -46,7 +68,10 @@ async fn cache_hit_returns_value_without_dispatch() {
     let hot = &service.app.hot;
     let key = keys::tension_bundle(&scene_hash(6));
     let stored = json!({ "score": 0.9, "source": "cache", "manifestations": ["a"] });
-    hot.cache.set(&key.key, stored.clone(), key.ttl).await.expect("cache set");
+    hot.cache
+        .set(&key.key, stored.clone(), key.ttl)
+        .await
+        .expect("cache set");
 
     let bundle = get_tension_bundle(hot, 6, factors()).await;
 
@@ -71,8 +96,15 @@ async fn second_dispatch_inside_lock_window_is_dropped() {
 
     assert_eq!(first_lookup, Lookup::Miss { dispatched: true });
     assert_eq!(second_lookup, Lookup::Miss { dispatched: false });
-    assert!(hot.queue.status("narrate_phase_transition:77:a").await.is_some());
-    assert_eq!(hot.queue.status("narrate_phase_transition:77:b").await, None);
+    assert!(hot
+        .queue
+        .status("narrate_phase_transition:77:a")
+        .await
+        .is_some());
+    assert_eq!(
+        hot.queue.status("narrate_phase_transition:77:b").await,
+        None
+    );
 }
 
 #[tokio::test]
@@ -82,9 +114,19 @@ async fn lock_expiry_allows_a_new_dispatch() {
     hot.lock_ttl = Duration::from_millis(50);
     let key = keys::escalation_narrative(78);
 
-    let first = read_or_dispatch(&hot, &key, Task::new(TaskName::NarrateEscalation, "78:a", json!({}))).await;
+    let first = read_or_dispatch(
+        &hot,
+        &key,
+        Task::new(TaskName::NarrateEscalation, "78:a", json!({})),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let second = read_or_dispatch(&hot, &key, Task::new(TaskName::NarrateEscalation, "78:b", json!({}))).await;
+    let second = read_or_dispatch(
+        &hot,
+        &key,
+        Task::new(TaskName::NarrateEscalation, "78:b", json!({})),
+    )
+    .await;
 
     assert_eq!(first, Lookup::Miss { dispatched: true });
     assert_eq!(second, Lookup::Miss { dispatched: true });

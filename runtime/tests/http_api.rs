@@ -19,20 +19,38 @@ struct Harness {
 
 async fn harness(mock: MockState) -> Harness {
     let service = start_service(mock).await;
-    let server = spawn_server(&service.app, "127.0.0.1:0").await.expect("start server");
+    let server = spawn_server(&service.app, "127.0.0.1:0")
+        .await
+        .expect("start server");
     let base = format!("http://{}", server.address);
-    Harness { _service: service, server, client: reqwest::Client::new(), base }
+    Harness {
+        _service: service,
+        server,
+        client: reqwest::Client::new(),
+        base,
+    }
 }
 
 impl Harness {
     async fn post(&self, body: &Value) -> (u16, Value) {
-        let response = self.client.post(format!("{}/v1/events", self.base)).json(body).send().await.expect("post event");
+        let response = self
+            .client
+            .post(format!("{}/v1/events", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("post event");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("get");
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("get");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -54,13 +72,20 @@ fn conflict_updated() -> Value {
 
 #[tokio::test]
 async fn scene_round_trip_returns_planned_actions() {
-    let harness = harness(MockState { delay: Duration::from_millis(200), ..MockState::default() }).await;
+    let harness = harness(MockState {
+        delay: Duration::from_millis(200),
+        ..MockState::default()
+    })
+    .await;
 
     let started = Instant::now();
     let (status, body) = harness.post(&conflict_updated()).await;
     let elapsed = started.elapsed();
     assert_eq!(status, 200, "body: {body}");
-    assert!(elapsed < Duration::from_millis(200), "handler waited {elapsed:?} for the model");
+    assert!(
+        elapsed < Duration::from_millis(200),
+        "handler waited {elapsed:?} for the model"
+    );
     assert_eq!(body["stakeholders"][0]["dispatched"], true);
     assert_eq!(body["stakeholders"][0]["behavior"], "aggressive");
     assert_eq!(body["stakeholders"][1]["behavior"], "defensive");
@@ -77,9 +102,15 @@ async fn scene_round_trip_returns_planned_actions() {
     let sync = json!({ "type": "state_sync", "scene_id": 11, "intensity": 0.6, "stakeholders": [{ "id": 1, "stress": 0.4, "aggression": 0.9 }] });
     let (status, body) = harness.post(&sync).await;
     assert_eq!(status, 200);
-    let actions = body["planned_actions"].as_array().cloned().unwrap_or_default();
+    let actions = body["planned_actions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(actions.len(), 2);
-    assert_eq!(actions[0]["stakeholder_id"], 1, "aggressive plan has the higher priority");
+    assert_eq!(
+        actions[0]["stakeholder_id"], 1,
+        "aggressive plan has the higher priority"
+    );
     assert_eq!(actions[0]["payload"]["plan"]["action"], "mock_move");
     assert_eq!(actions[0]["status"], "consumed");
     assert_eq!(body["behavior_hints"][0]["behavior"], "aggressive");
@@ -87,7 +118,10 @@ async fn scene_round_trip_returns_planned_actions() {
     let (_, again) = harness.post(&sync).await;
     assert_eq!(again["planned_actions"], json!([]));
     let (_, repeat) = harness.post(&conflict_updated()).await;
-    assert_eq!(repeat["stakeholders"][0]["dispatched"], false, "the same context plans once");
+    assert_eq!(
+        repeat["stakeholders"][0]["dispatched"], false,
+        "the same context plans once"
+    );
     harness.server.stop().await.expect("stop server");
 }
 
@@ -114,7 +148,9 @@ async fn phase_transition_serves_fallback_then_narration() {
 async fn scene_reads_fill_from_tasks() {
     let harness = harness(MockState::default()).await;
 
-    let (status, tension) = harness.get("/v1/scenes/12/tension?hostility=1&stakes=1").await;
+    let (status, tension) = harness
+        .get("/v1/scenes/12/tension?hostility=1&stakes=1")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(tension["source"], "fallback");
     assert_eq!(tension["score"], 0.6);
@@ -173,20 +209,36 @@ async fn invalid_requests_get_json_errors() {
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "to");
 
-    let (status, body) = harness.post(&json!({ "type": "dance_off", "scene_id": 1 })).await;
+    let (status, body) = harness
+        .post(&json!({ "type": "dance_off", "scene_id": 1 }))
+        .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "invalid_event");
 
     let url = format!("{}/v1/events", harness.base);
-    let response = harness.client.post(&url).header("content-type", "application/json").body("{not json").send().await.expect("post");
+    let response = harness
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("post");
     assert_eq!(response.status().as_u16(), 400);
     let body: Value = response.json().await.expect("json error");
     assert_eq!(body["error"]["code"], "invalid_json");
 
-    let response = harness.client.post(&url).body("{}").send().await.expect("post");
+    let response = harness
+        .client
+        .post(&url)
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
     assert_eq!(response.status().as_u16(), 415);
 
-    let oversized = json!({ "type": "state_sync", "scene_id": 1, "padding": "x".repeat(100 * 1024) });
+    let oversized =
+        json!({ "type": "state_sync", "scene_id": 1, "padding": "x".repeat(100 * 1024) });
     let (status, body) = harness.post(&oversized).await;
     assert_eq!(status, 413);
     assert_eq!(body["error"]["code"], "body_too_large");
@@ -220,10 +272,18 @@ async fn health_readiness_and_metrics() {
     assert_eq!(body["model_provider"], "openai-compatible");
 
     harness.post(&conflict_updated()).await;
-    let response = harness.client.get(format!("{}/metrics", harness.base)).send().await.expect("metrics");
+    let response = harness
+        .client
+        .get(format!("{}/metrics", harness.base))
+        .send()
+        .await
+        .expect("metrics");
     assert_eq!(response.status().as_u16(), 200);
     let text = response.text().await.expect("metrics text");
-    assert!(text.contains("runtime_handler_latency_seconds_bucket{handler=\"conflict_updated\""), "{text}");
+    assert!(
+        text.contains("runtime_handler_latency_seconds_bucket{handler=\"conflict_updated\""),
+        "{text}"
+    );
     assert!(text.contains("runtime_cache_lookups_total"), "{text}");
     assert!(text.contains("runtime_queue_depth"), "{text}");
 }

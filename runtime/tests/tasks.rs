@@ -33,19 +33,33 @@ fn plan_job(stakeholder_id: i64) -> PlanJob {
 fn registry(service: &common::TestService) -> TaskRegistry {
     let model = runtime::llm::build_model_client(&service.app.config.model).expect("model client");
     let hot = &service.app.hot;
-    TaskRegistry::new(TaskContext { model, cache: hot.cache.clone(), store: hot.store.clone() })
+    TaskRegistry::new(TaskContext {
+        model,
+        cache: hot.cache.clone(),
+        store: hot.store.clone(),
+    })
 }
 
 #[tokio::test]
 async fn action_task_run_twice_leaves_one_row() {
     let service = start_service(MockState::default()).await;
     let registry = registry(&service);
-    let task = Task::new(TaskName::GenerateStakeholderAction, "501:ctx-1", json!(plan_job(501)));
+    let task = Task::new(
+        TaskName::GenerateStakeholderAction,
+        "501:ctx-1",
+        json!(plan_job(501)),
+    );
 
     registry.run(&task).await.expect("first run");
     registry.run(&task).await.expect("second run");
 
-    let rows = service.app.hot.store.list_for_stakeholder(501).await.expect("list");
+    let rows = service
+        .app
+        .hot
+        .store
+        .list_for_stakeholder(501)
+        .await
+        .expect("list");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "ready");
     assert_eq!(rows[0].payload["plan"]["action"], "mock_move");
@@ -63,10 +77,20 @@ async fn narration_task_run_twice_leaves_one_entry() {
     registry.run(&task).await.expect("second run");
 
     let key = keys::transition_narrative(12);
-    let value = service.app.hot.cache.get(&key.key).await.expect("cache get").expect("cached narrative");
+    let value = service
+        .app
+        .hot
+        .cache
+        .get(&key.key)
+        .await
+        .expect("cache get")
+        .expect("cached narrative");
     assert_eq!(value["text"], MOCK_TEXT);
     let gossip = keys::gossip(&scene_hash(3)).key;
-    assert_eq!(service.app.hot.cache.get(&gossip).await.expect("cache get"), None);
+    assert_eq!(
+        service.app.hot.cache.get(&gossip).await.expect("cache get"),
+        None
+    );
 }
 
 #[tokio::test]
@@ -80,14 +104,29 @@ async fn gossip_task_run_twice_keeps_one_item() {
     registry.run(&task).await.expect("second run");
 
     let key = keys::gossip(&scene_hash(3)).key;
-    let items = service.app.hot.cache.get(&key).await.expect("cache get").expect("gossip");
+    let items = service
+        .app
+        .hot
+        .cache
+        .get(&key)
+        .await
+        .expect("cache get")
+        .expect("gossip");
     assert_eq!(items, json!(["mock gossip"]));
 }
 
 #[tokio::test]
 async fn failing_model_call_is_retried_then_failed() {
-    let service = start_service(MockState { always_fail: true, ..MockState::default() }).await;
-    let task = Task::new(TaskName::GenerateStakeholderAction, "502:ctx-1", json!(plan_job(502)));
+    let service = start_service(MockState {
+        always_fail: true,
+        ..MockState::default()
+    })
+    .await;
+    let task = Task::new(
+        TaskName::GenerateStakeholderAction,
+        "502:ctx-1",
+        json!(plan_job(502)),
+    );
     let key = task.idempotency_key.clone();
     let queue = &service.app.queue;
 
@@ -104,16 +143,27 @@ async fn failing_model_call_is_retried_then_failed() {
     assert_eq!(attempts, 3);
     assert!(error.contains("HTTP 500"), "error: {error}");
     assert_eq!(service.model.requests(), 3);
-    let rows = service.app.hot.store.list_for_stakeholder(502).await.expect("list");
+    let rows = service
+        .app
+        .hot
+        .store
+        .list_for_stakeholder(502)
+        .await
+        .expect("list");
     assert!(rows.is_empty());
 }
 
 #[tokio::test]
 async fn transient_failure_is_retried_to_success() {
     let mock = MockState::default();
-    mock.failures_left.store(2, std::sync::atomic::Ordering::SeqCst);
+    mock.failures_left
+        .store(2, std::sync::atomic::Ordering::SeqCst);
     let service = start_service(mock).await;
-    let task = Task::new(TaskName::GenerateStakeholderAction, "503:ctx-1", json!(plan_job(503)));
+    let task = Task::new(
+        TaskName::GenerateStakeholderAction,
+        "503:ctx-1",
+        json!(plan_job(503)),
+    );
     let key = task.idempotency_key.clone();
     let queue = &service.app.queue;
 
@@ -124,15 +174,32 @@ async fn transient_failure_is_retried_to_success() {
     })
     .await;
     assert!(done, "task did not succeed: {:?}", queue.status(&key).await);
-    assert_eq!(queue.status(&key).await, Some(TaskStatus::Succeeded { attempts: 3 }));
+    assert_eq!(
+        queue.status(&key).await,
+        Some(TaskStatus::Succeeded { attempts: 3 })
+    );
     assert_eq!(service.model.requests(), 3);
-    assert_eq!(service.app.hot.store.list_for_stakeholder(503).await.expect("list").len(), 1);
+    assert_eq!(
+        service
+            .app
+            .hot
+            .store
+            .list_for_stakeholder(503)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn invalid_payload_fails_without_retry() {
     let service = start_service(MockState::default()).await;
-    let task = Task::new(TaskName::GenerateStakeholderAction, "bad", json!({ "stakeholder_id": "x" }));
+    let task = Task::new(
+        TaskName::GenerateStakeholderAction,
+        "bad",
+        json!({ "stakeholder_id": "x" }),
+    );
     let key = task.idempotency_key.clone();
     let queue = &service.app.queue;
 
@@ -143,15 +210,26 @@ async fn invalid_payload_fails_without_retry() {
     })
     .await;
     assert!(failed);
-    assert!(matches!(queue.status(&key).await, Some(TaskStatus::Failed { attempts: 1, .. })));
+    assert!(matches!(
+        queue.status(&key).await,
+        Some(TaskStatus::Failed { attempts: 1, .. })
+    ));
     assert_eq!(service.model.requests(), 0);
 }
 
 #[tokio::test]
 async fn duplicate_key_is_not_queued_twice() {
-    let service = start_service(MockState { delay: Duration::from_millis(200), ..MockState::default() }).await;
+    let service = start_service(MockState {
+        delay: Duration::from_millis(200),
+        ..MockState::default()
+    })
+    .await;
     let queue = &service.app.queue;
-    let task = Task::new(TaskName::GenerateStakeholderAction, "504:ctx-1", json!(plan_job(504)));
+    let task = Task::new(
+        TaskName::GenerateStakeholderAction,
+        "504:ctx-1",
+        json!(plan_job(504)),
+    );
 
     let first = queue.dispatch(task.clone()).await.expect("first dispatch");
     let second = queue.dispatch(task).await.expect("second dispatch");

@@ -34,8 +34,14 @@ pub fn router(state: ApiState, body_limit_bytes: usize) -> Router {
         .route("/v1/scenes/{scene_id}/bundle", get(routes::get_bundle))
         .route("/v1/scenes/{scene_id}/tension", get(routes::get_tension))
         .route("/v1/scenes/{scene_id}/gossip", get(routes::get_gossip))
-        .route("/v1/scenes/{scene_id}/planned-actions", get(routes::get_planned_actions))
-        .route("/v1/conflicts/{conflict_id}/narratives", get(routes::get_narratives))
+        .route(
+            "/v1/scenes/{scene_id}/planned-actions",
+            get(routes::get_planned_actions),
+        )
+        .route(
+            "/v1/conflicts/{conflict_id}/narratives",
+            get(routes::get_narratives),
+        )
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
@@ -67,8 +73,14 @@ impl Server {
 pub async fn spawn_server(app: &App, address: &str) -> Result<Server, StartError> {
     let listener = TcpListener::bind(address)
         .await
-        .map_err(|source| StartError::Bind { address: address.to_string(), source })?;
-    let address = listener.local_addr().map_err(|source| StartError::Bind { address: address.to_string(), source })?;
+        .map_err(|source| StartError::Bind {
+            address: address.to_string(),
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| StartError::Bind {
+        address: address.to_string(),
+        source,
+    })?;
     let state = ApiState {
         hot: app.hot.clone(),
         metrics: crate::telemetry::metrics_handle(),
@@ -83,5 +95,9 @@ pub async fn spawn_server(app: &App, address: &str) -> Result<Server, StartError
             })
             .await
     });
-    Ok(Server { address, handle, shutdown })
+    Ok(Server {
+        address,
+        handle,
+        shutdown,
+    })
 }

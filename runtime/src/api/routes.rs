@@ -19,9 +19,14 @@ use crate::conflict::{flow, social, stakeholder, tension};
 /// Header that carries the handler's own run time in microseconds.
 pub const HANDLER_MICROS_HEADER: &str = "x-handler-micros";
 
-fn timed_response(handler: &'static str, started: Instant, result: Result<Value, HandlerError>) -> Response {
+fn timed_response(
+    handler: &'static str,
+    started: Instant,
+    result: Result<Value, HandlerError>,
+) -> Response {
     let elapsed = started.elapsed();
-    metrics::histogram!("runtime_handler_latency_seconds", "handler" => handler).record(elapsed.as_secs_f64());
+    metrics::histogram!("runtime_handler_latency_seconds", "handler" => handler)
+        .record(elapsed.as_secs_f64());
     match result {
         Ok(body) => {
             let mut response = Json(body).into_response();
@@ -38,7 +43,10 @@ fn timed_response(handler: &'static str, started: Instant, result: Result<Value,
 }
 
 /// `POST /v1/events`: handles one game event.
-pub async fn post_event(State(state): State<ApiState>, body: Result<Json<GameEvent>, JsonRejection>) -> Response {
+pub async fn post_event(
+    State(state): State<ApiState>,
+    body: Result<Json<GameEvent>, JsonRejection>,
+) -> Response {
     let event = match body {
         Ok(Json(event)) => event,
         Err(rejection) => return ApiError::from(rejection).into_response(),
@@ -62,7 +70,11 @@ fn parse_ids(text: &str) -> Result<Vec<i64>, ApiError> {
         .filter(|part| !part.is_empty())
         .map(|part| {
             part.parse::<i64>().map_err(|_| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("npcs: {part:?} is not an integer id"))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("npcs: {part:?} is not an integer id"),
+                )
             })
         })
         .collect()
@@ -99,7 +111,10 @@ pub async fn get_tension(
 }
 
 /// `GET /v1/scenes/{scene_id}/gossip`: cached gossip items.
-pub async fn get_gossip(State(state): State<ApiState>, path: Result<Path<i64>, PathRejection>) -> Result<Response, ApiError> {
+pub async fn get_gossip(
+    State(state): State<ApiState>,
+    path: Result<Path<i64>, PathRejection>,
+) -> Result<Response, ApiError> {
     let Path(scene_id) = path?;
     let started = Instant::now();
     let result = social::handlers::scene_gossip(&state.hot, scene_id).await;
@@ -142,7 +157,11 @@ pub async fn readyz(State(state): State<ApiState>) -> Response {
         "queue_depth": depth,
         "model_provider": state.model_provider,
     });
-    let status = if store.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if store.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     if let Err(error) = store {
         tracing::warn!(%error, "readiness check failed");
     }
@@ -159,5 +178,9 @@ pub async fn metrics(State(state): State<ApiState>) -> Response {
 
 /// Any other path.
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route; see the README for the API")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route; see the README for the API",
+    )
 }

@@ -34,27 +34,42 @@ pub fn tension_bundle(scene_hash: &str) -> CacheKey {
 
 /// Phase transition prose of a conflict, 60 minutes.
 pub fn transition_narrative(conflict_id: i64) -> CacheKey {
-    CacheKey::new(format!("conflict:{conflict_id}:transition_narrative"), 60 * MINUTE)
+    CacheKey::new(
+        format!("conflict:{conflict_id}:transition_narrative"),
+        60 * MINUTE,
+    )
 }
 
 /// Description of one dramatic beat, 60 minutes.
 pub fn beat(conflict_id: i64, beat_id: &str) -> CacheKey {
-    CacheKey::new(format!("conflict:{conflict_id}:beat:{beat_id}"), 60 * MINUTE)
+    CacheKey::new(
+        format!("conflict:{conflict_id}:beat:{beat_id}"),
+        60 * MINUTE,
+    )
 }
 
 /// Escalation narration of a conflict, 60 minutes.
 pub fn escalation_narrative(conflict_id: i64) -> CacheKey {
-    CacheKey::new(format!("conflict:{conflict_id}:escalation_narrative"), 60 * MINUTE)
+    CacheKey::new(
+        format!("conflict:{conflict_id}:escalation_narrative"),
+        60 * MINUTE,
+    )
 }
 
 /// Recovery narration after an edge case, 60 minutes.
 pub fn recovery_narrative(conflict_id: i64) -> CacheKey {
-    CacheKey::new(format!("conflict:{conflict_id}:recovery_narrative"), 60 * MINUTE)
+    CacheKey::new(
+        format!("conflict:{conflict_id}:recovery_narrative"),
+        60 * MINUTE,
+    )
 }
 
 /// Victory narration of a resolved conflict, 60 minutes.
 pub fn victory_narrative(conflict_id: i64) -> CacheKey {
-    CacheKey::new(format!("conflict:{conflict_id}:victory_narrative"), 60 * MINUTE)
+    CacheKey::new(
+        format!("conflict:{conflict_id}:victory_narrative"),
+        60 * MINUTE,
+    )
 }
 
 /// Narrative of a grand conflict that binds several conflicts, 60 minutes.
@@ -69,7 +84,10 @@ pub fn gossip(scene_hash: &str) -> CacheKey {
 
 /// Reputation score of one NPC by type, 60 minutes.
 pub fn reputation(npc_id: i64, reputation_type: &str) -> CacheKey {
-    CacheKey::new(format!("reputation:{npc_id}:{reputation_type}"), 60 * MINUTE)
+    CacheKey::new(
+        format!("reputation:{npc_id}:{reputation_type}"),
+        60 * MINUTE,
+    )
 }
 
 /// Narration of an NPC's latest reputation change, 60 minutes.
@@ -79,7 +97,11 @@ pub fn reputation_narration(npc_id: i64) -> CacheKey {
 
 /// Alliance record of two NPCs, in ascending id order, 60 minutes.
 pub fn alliance(npc_a: i64, npc_b: i64) -> CacheKey {
-    let (low, high) = if npc_a <= npc_b { (npc_a, npc_b) } else { (npc_b, npc_a) };
+    let (low, high) = if npc_a <= npc_b {
+        (npc_a, npc_b)
+    } else {
+        (npc_b, npc_a)
+    };
     CacheKey::new(format!("alliance:{low}:{high}"), 60 * MINUTE)
 }
 

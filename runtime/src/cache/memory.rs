@@ -18,7 +18,12 @@ struct Entry {
 struct EntryExpiry;
 
 impl Expiry<String, Entry> for EntryExpiry {
-    fn expire_after_create(&self, _key: &String, entry: &Entry, _created_at: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _created_at: Instant,
+    ) -> Option<Duration> {
         Some(entry.ttl)
     }
 
@@ -42,8 +47,14 @@ pub struct MemoryCache {
 
 impl MemoryCache {
     pub fn new(max_entries: u64) -> Self {
-        let values = MokaCache::builder().max_capacity(max_entries).expire_after(EntryExpiry).build();
-        let locks = MokaCache::builder().max_capacity(max_entries).expire_after(EntryExpiry).build();
+        let values = MokaCache::builder()
+            .max_capacity(max_entries)
+            .expire_after(EntryExpiry)
+            .build();
+        let locks = MokaCache::builder()
+            .max_capacity(max_entries)
+            .expire_after(EntryExpiry)
+            .build();
         Self { values, locks }
     }
 }
@@ -58,7 +69,9 @@ impl Cache for MemoryCache {
     }
 
     async fn set(&self, key: &str, value: Value, ttl: Duration) -> Result<(), CacheError> {
-        self.values.insert(key.to_string(), Entry { value, ttl }).await;
+        self.values
+            .insert(key.to_string(), Entry { value, ttl })
+            .await;
         Ok(())
     }
 
@@ -66,7 +79,12 @@ impl Cache for MemoryCache {
         let entry = self
             .locks
             .entry(key.to_string())
-            .or_insert_with(async move { Entry { value: Value::Bool(true), ttl } })
+            .or_insert_with(async move {
+                Entry {
+                    value: Value::Bool(true),
+                    ttl,
+                }
+            })
             .await;
         Ok(entry.is_fresh())
     }
@@ -84,7 +102,9 @@ mod tests {
     #[tokio::test]
     async fn value_expires_after_its_lifetime() {
         let cache = MemoryCache::new(100);
-        let set = cache.set("k", Value::from(1), Duration::from_millis(50)).await;
+        let set = cache
+            .set("k", Value::from(1), Duration::from_millis(50))
+            .await;
         assert!(set.is_ok());
         assert_eq!(cache.get("k").await.ok().flatten(), Some(Value::from(1)));
         tokio::time::sleep(Duration::from_millis(120)).await;
@@ -94,18 +114,33 @@ mod tests {
     #[tokio::test]
     async fn lock_is_exclusive_until_released() {
         let cache = MemoryCache::new(100);
-        assert_eq!(cache.try_lock("l", Duration::from_secs(10)).await.ok(), Some(true));
-        assert_eq!(cache.try_lock("l", Duration::from_secs(10)).await.ok(), Some(false));
+        assert_eq!(
+            cache.try_lock("l", Duration::from_secs(10)).await.ok(),
+            Some(true)
+        );
+        assert_eq!(
+            cache.try_lock("l", Duration::from_secs(10)).await.ok(),
+            Some(false)
+        );
         assert!(cache.release_lock("l").await.is_ok());
-        assert_eq!(cache.try_lock("l", Duration::from_secs(10)).await.ok(), Some(true));
+        assert_eq!(
+            cache.try_lock("l", Duration::from_secs(10)).await.ok(),
+            Some(true)
+        );
     }
 
     #[tokio::test]
     async fn lock_expires_after_its_lifetime() {
         let cache = MemoryCache::new(100);
-        assert_eq!(cache.try_lock("l", Duration::from_millis(40)).await.ok(), Some(true));
+        assert_eq!(
+            cache.try_lock("l", Duration::from_millis(40)).await.ok(),
+            Some(true)
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(cache.try_lock("l", Duration::from_millis(40)).await.ok(), Some(true));
+        assert_eq!(
+            cache.try_lock("l", Duration::from_millis(40)).await.ok(),
+            Some(true)
+        );
     }
 
     #[tokio::test]
@@ -114,7 +149,9 @@ mod tests {
         let mut handles = Vec::new();
         for _ in 0..16 {
             let cache = cache.clone();
-            handles.push(tokio::spawn(async move { cache.try_lock("l", Duration::from_secs(5)).await }));
+            handles.push(tokio::spawn(async move {
+                cache.try_lock("l", Duration::from_secs(5)).await
+            }));
         }
         let mut winners = 0;
         for handle in handles {

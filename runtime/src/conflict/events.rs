@@ -107,7 +107,10 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -116,7 +119,10 @@ pub fn check_range(field: &str, value: f64, low: f64, high: f64) -> Result<(), V
     if value.is_finite() && (low..=high).contains(&value) {
         Ok(())
     } else {
-        Err(ValidationError::new(field, format!("must be a number in [{low}, {high}], got {value}")))
+        Err(ValidationError::new(
+            field,
+            format!("must be a number in [{low}, {high}], got {value}"),
+        ))
     }
 }
 
@@ -125,7 +131,10 @@ pub fn check_id(field: &str, value: i64) -> Result<(), ValidationError> {
     if value > 0 {
         Ok(())
     } else {
-        Err(ValidationError::new(field, format!("must be a positive integer, got {value}")))
+        Err(ValidationError::new(
+            field,
+            format!("must be a positive integer, got {value}"),
+        ))
     }
 }
 
@@ -135,18 +144,29 @@ pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), Vali
     if value.trim().is_empty() {
         Err(ValidationError::new(field, "must not be empty"))
     } else if length > max_chars {
-        Err(ValidationError::new(field, format!("must be at most {max_chars} characters, got {length}")))
+        Err(ValidationError::new(
+            field,
+            format!("must be at most {max_chars} characters, got {length}"),
+        ))
     } else {
         Ok(())
     }
 }
 
 /// Checks a list's length.
-pub fn check_len(field: &str, length: usize, low: usize, high: usize) -> Result<(), ValidationError> {
+pub fn check_len(
+    field: &str,
+    length: usize,
+    low: usize,
+    high: usize,
+) -> Result<(), ValidationError> {
     if (low..=high).contains(&length) {
         Ok(())
     } else {
-        Err(ValidationError::new(field, format!("must have {low} to {high} items, got {length}")))
+        Err(ValidationError::new(
+            field,
+            format!("must have {low} to {high} items, got {length}"),
+        ))
     }
 }
 
@@ -165,12 +185,20 @@ impl ConflictState {
     pub fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
         check_range(&format!("{prefix}.intensity"), self.intensity, 0.0, 1.0)?;
         check_range(&format!("{prefix}.momentum"), self.momentum, -1.0, 1.0)?;
-        check_range(&format!("{prefix}.player_progress"), self.player_progress, 0.0, 1.0)
+        check_range(
+            &format!("{prefix}.player_progress"),
+            self.player_progress,
+            0.0,
+            1.0,
+        )
     }
 }
 
 /// Validates every stakeholder of a list.
-pub fn validate_stakeholders(field: &str, stakeholders: &[StakeholderState]) -> Result<(), ValidationError> {
+pub fn validate_stakeholders(
+    field: &str,
+    stakeholders: &[StakeholderState],
+) -> Result<(), ValidationError> {
     check_len(field, stakeholders.len(), 1, 64)?;
     for (index, stakeholder) in stakeholders.iter().enumerate() {
         stakeholder.validate(&format!("{field}[{index}]"))?;

@@ -18,10 +18,14 @@ pub enum HandlerError {
 /// Validates and handles one game event; returns the handler's JSON response.
 pub async fn handle_event(ctx: &HotContext, event: GameEvent) -> Result<Value, HandlerError> {
     match event {
-        GameEvent::ConflictUpdated(event) => stakeholder::handlers::conflict_updated(ctx, event).await,
+        GameEvent::ConflictUpdated(event) => {
+            stakeholder::handlers::conflict_updated(ctx, event).await
+        }
         GameEvent::PlayerChoice(event) => stakeholder::handlers::player_choice(ctx, event).await,
         GameEvent::StateSync(event) => stakeholder::handlers::state_sync(ctx, event).await,
-        GameEvent::DirectActionRequest(event) => stakeholder::handlers::direct_action_request(ctx, event).await,
+        GameEvent::DirectActionRequest(event) => {
+            stakeholder::handlers::direct_action_request(ctx, event).await
+        }
         GameEvent::PhaseTransition(event) => flow::handlers::phase_transition(ctx, event).await,
         GameEvent::ConflictEvent(event) => flow::handlers::conflict_event(ctx, event).await,
         GameEvent::ReputationChange(event) => social::handlers::reputation_change(ctx, event).await,

@@ -11,7 +11,9 @@ use crate::queue::{DispatchOutcome, Task};
 pub enum Lookup {
     Hit(Value),
     /// The value is missing; `dispatched` tells whether this call queued the task that fills it.
-    Miss { dispatched: bool },
+    Miss {
+        dispatched: bool,
+    },
 }
 
 /// Reads `key`; on a miss dispatches `task` under the key's lock and returns at once.
@@ -19,7 +21,9 @@ pub async fn read_or_dispatch(ctx: &HotContext, key: &CacheKey, task: Task) -> L
     match ctx.cache.get(&key.key).await {
         Ok(Some(value)) => return Lookup::Hit(value),
         Ok(None) => {}
-        Err(error) => tracing::warn!(cache_key = %key.key, %error, "cache read failed, treating as a miss"),
+        Err(error) => {
+            tracing::warn!(cache_key = %key.key, %error, "cache read failed, treating as a miss")
+        }
     }
     let dispatched = dispatch_once(ctx, &key.lock_name(), task).await;
     Lookup::Miss { dispatched }

@@ -25,7 +25,9 @@ pub struct OpenAiSettings {
 impl OpenAiSettings {
     /// Reads the settings from the model configuration and the API key from its environment variable.
     pub fn from_config(config: &ModelConfig) -> Result<Self, ModelError> {
-        let api_key = std::env::var(&config.api_key_env).ok().filter(|key| !key.is_empty());
+        let api_key = std::env::var(&config.api_key_env)
+            .ok()
+            .filter(|key| !key.is_empty());
         if api_key.is_none() && config.require_api_key {
             return Err(ModelError::Config(format!(
                 "environment variable {} is not set; set it or use provider = \"offline\"",
@@ -93,12 +95,18 @@ impl OpenAiClient {
         if let Some(key) = &self.settings.api_key {
             builder = builder.bearer_auth(key);
         }
-        let response = builder.send().await.map_err(|error| self.map_transport(error))?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|error| self.map_transport(error))?;
         let status = response.status();
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
             let body: String = text.chars().take(300).collect();
-            return Err(ModelError::Status { status: status.as_u16(), body });
+            return Err(ModelError::Status {
+                status: status.as_u16(),
+                body,
+            });
         }
         let parsed: ChatResponseBody = response
             .json()
@@ -113,10 +121,13 @@ impl OpenAiClient {
         if !json_mode {
             return Ok(Completion::Text(content));
         }
-        let value: Value = serde_json::from_str(&content)
-            .map_err(|error| ModelError::InvalidResponse(format!("content is not JSON: {error}")))?;
+        let value: Value = serde_json::from_str(&content).map_err(|error| {
+            ModelError::InvalidResponse(format!("content is not JSON: {error}"))
+        })?;
         if !value.is_object() {
-            return Err(ModelError::InvalidResponse("content is JSON but not an object".into()));
+            return Err(ModelError::InvalidResponse(
+                "content is JSON but not an object".into(),
+            ));
         }
         Ok(Completion::Json(value))
     }

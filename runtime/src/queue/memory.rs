@@ -46,7 +46,9 @@ impl QueueSettings {
     /// Returns the wait before attempt `failed_attempt + 1`: base * 2^(failed_attempt - 1), capped at the maximum.
     pub fn backoff(&self, failed_attempt: u32) -> Duration {
         let exponent = failed_attempt.saturating_sub(1).min(20);
-        self.backoff_base.saturating_mul(1u32 << exponent).min(self.backoff_max)
+        self.backoff_base
+            .saturating_mul(1u32 << exponent)
+            .min(self.backoff_max)
     }
 }
 
@@ -94,19 +96,30 @@ impl InProcessQueue {
         let handles = (0..shared.settings.workers)
             .map(|worker_id| tokio::spawn(worker_loop(worker_id, shared.clone(), receiver.clone())))
             .collect();
-        Self { shared, workers: Arc::new(Mutex::new(handles)) }
+        Self {
+            shared,
+            workers: Arc::new(Mutex::new(handles)),
+        }
     }
 }
 
 impl Shared {
     fn records(&self) -> MutexGuard<'_, HashMap<String, Record>> {
         // A panic while holding this lock leaves the map consistent, so a poisoned lock is still usable.
-        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn set_status(&self, key: &str, status: TaskStatus) {
         let mut records = self.records();
-        records.insert(key.to_string(), Record { status, updated: Instant::now() });
+        records.insert(
+            key.to_string(),
+            Record {
+                status,
+                updated: Instant::now(),
+            },
+        );
         if records.len() > MAX_TERMINAL_RECORDS * 2 {
             prune_terminal(&mut records);
         }
@@ -119,7 +132,9 @@ impl Shared {
             self.depth.fetch_sub(1, Ordering::SeqCst);
             metrics::gauge!("runtime_queue_depth").decrement(1.0);
             match error {
-                mpsc::error::TrySendError::Full(_) => QueueError::Full { capacity: self.settings.capacity },
+                mpsc::error::TrySendError::Full(_) => QueueError::Full {
+                    capacity: self.settings.capacity,
+                },
                 mpsc::error::TrySendError::Closed(_) => QueueError::ShuttingDown,
             }
         })
@@ -139,7 +154,11 @@ fn prune_terminal(records: &mut HashMap<String, Record>) {
     }
 }
 
-async fn worker_loop(worker_id: usize, shared: Arc<Shared>, receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Queued>>>) {
+async fn worker_loop(
+    worker_id: usize,
+    shared: Arc<Shared>,
+    receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Queued>>>,
+) {
     loop {
         let next = {
             let mut receiver = receiver.lock().await;
@@ -166,23 +185,45 @@ async fn worker_loop(worker_id: usize, shared: Arc<Shared>, receiver: Arc<tokio:
 async fn run_one(shared: &Arc<Shared>, queued: Queued) {
     let key = queued.task.idempotency_key.clone();
     let name = queued.task.name.as_str();
-    shared.set_status(&key, TaskStatus::Running { attempt: queued.attempt });
+    shared.set_status(
+        &key,
+        TaskStatus::Running {
+            attempt: queued.attempt,
+        },
+    );
     let started = Instant::now();
     let result = shared.runner.run(&queued.task).await;
-    metrics::histogram!("runtime_task_duration_seconds", "task" => name).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("runtime_task_duration_seconds", "task" => name)
+        .record(started.elapsed().as_secs_f64());
     match result {
         Ok(()) => {
-            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "task succeeded");
-            metrics::counter!("runtime_tasks_total", "task" => name, "outcome" => "succeeded").increment(1);
-            shared.set_status(&key, TaskStatus::Succeeded { attempts: queued.attempt });
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "task succeeded"
+            );
+            metrics::counter!("runtime_tasks_total", "task" => name, "outcome" => "succeeded")
+                .increment(1);
+            shared.set_status(
+                &key,
+                TaskStatus::Succeeded {
+                    attempts: queued.attempt,
+                },
+            );
         }
         Err(TaskError::Retryable(error)) if queued.attempt < shared.settings.max_attempts => {
             schedule_retry(shared, queued, error);
         }
         Err(error) => {
             tracing::error!(%error, "task failed, no attempts left");
-            metrics::counter!("runtime_tasks_total", "task" => name, "outcome" => "failed").increment(1);
-            shared.set_status(&key, TaskStatus::Failed { attempts: queued.attempt, error: error.to_string() });
+            metrics::counter!("runtime_tasks_total", "task" => name, "outcome" => "failed")
+                .increment(1);
+            shared.set_status(
+                &key,
+                TaskStatus::Failed {
+                    attempts: queued.attempt,
+                    error: error.to_string(),
+                },
+            );
         }
     }
 }
@@ -192,17 +233,32 @@ fn schedule_retry(shared: &Arc<Shared>, queued: Queued, error: String) {
     tracing::warn!(%error, delay_ms = delay.as_millis() as u64, "task failed, retry scheduled");
     metrics::counter!("runtime_tasks_total", "task" => queued.task.name.as_str(), "outcome" => "retried").increment(1);
     let key = queued.task.idempotency_key.clone();
-    shared.set_status(&key, TaskStatus::RetryScheduled { attempt: queued.attempt, error });
+    shared.set_status(
+        &key,
+        TaskStatus::RetryScheduled {
+            attempt: queued.attempt,
+            error,
+        },
+    );
     let shared = shared.clone();
     tokio::spawn(async move {
         tokio::select! {
             _ = shared.cancel.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}
         }
-        let next = Queued { task: queued.task, attempt: queued.attempt + 1 };
+        let next = Queued {
+            task: queued.task,
+            attempt: queued.attempt + 1,
+        };
         if let Err(error) = shared.enqueue(next) {
             tracing::error!(task_key = %key, %error, "cannot requeue task for retry");
-            shared.set_status(&key, TaskStatus::Failed { attempts: queued.attempt, error: error.to_string() });
+            shared.set_status(
+                &key,
+                TaskStatus::Failed {
+                    attempts: queued.attempt,
+                    error: error.to_string(),
+                },
+            );
         }
     });
 }
@@ -217,17 +273,27 @@ impl TaskQueue for InProcessQueue {
         let key = task.idempotency_key.clone();
         {
             let mut records = shared.records();
-            if records.get(&key).is_some_and(|record| !record.status.is_terminal()) {
+            if records
+                .get(&key)
+                .is_some_and(|record| !record.status.is_terminal())
+            {
                 metrics::counter!("runtime_tasks_total", "task" => task.name.as_str(), "outcome" => "duplicate")
                     .increment(1);
                 return Ok(DispatchOutcome::Duplicate);
             }
-            records.insert(key.clone(), Record { status: TaskStatus::Queued, updated: Instant::now() });
+            records.insert(
+                key.clone(),
+                Record {
+                    status: TaskStatus::Queued,
+                    updated: Instant::now(),
+                },
+            );
         }
         let name = task.name.as_str();
         if let Err(error) = shared.enqueue(Queued { task, attempt: 1 }) {
             shared.records().remove(&key);
-            metrics::counter!("runtime_tasks_total", "task" => name, "outcome" => "rejected").increment(1);
+            metrics::counter!("runtime_tasks_total", "task" => name, "outcome" => "rejected")
+                .increment(1);
             return Err(error);
         }
         tracing::debug!(task = name, task_key = %key, "task dispatched");
@@ -235,7 +301,10 @@ impl TaskQueue for InProcessQueue {
     }
 
     async fn status(&self, idempotency_key: &str) -> Option<TaskStatus> {
-        self.shared.records().get(idempotency_key).map(|record| record.status.clone())
+        self.shared
+            .records()
+            .get(idempotency_key)
+            .map(|record| record.status.clone())
     }
 
     fn depth(&self) -> usize {
@@ -248,7 +317,10 @@ impl TaskQueue for InProcessQueue {
         }
         self.shared.cancel.cancel();
         let handles: Vec<JoinHandle<()>> = {
-            let mut workers = self.workers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut workers = self
+                .workers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             workers.drain(..).collect()
         };
         let grace = self.shared.settings.shutdown_grace;
@@ -261,8 +333,14 @@ impl TaskQueue for InProcessQueue {
         })
         .await;
         if joined.is_err() {
-            tracing::warn!(grace_ms = grace.as_millis() as u64, "running tasks did not finish within the grace period");
+            tracing::warn!(
+                grace_ms = grace.as_millis() as u64,
+                "running tasks did not finish within the grace period"
+            );
         }
-        tracing::info!(dropped = self.depth(), "task queue stopped; pending tasks dropped");
+        tracing::info!(
+            dropped = self.depth(),
+            "task queue stopped; pending tasks dropped"
+        );
     }
 }

@@ -22,16 +22,29 @@ pub enum DispatchOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskStatus {
     Queued,
-    Running { attempt: u32 },
+    Running {
+        attempt: u32,
+    },
     /// Failed `attempt` and waits for its backoff to pass.
-    RetryScheduled { attempt: u32, error: String },
-    Succeeded { attempts: u32 },
-    Failed { attempts: u32, error: String },
+    RetryScheduled {
+        attempt: u32,
+        error: String,
+    },
+    Succeeded {
+        attempts: u32,
+    },
+    Failed {
+        attempts: u32,
+        error: String,
+    },
 }
 
 impl TaskStatus {
     pub fn is_terminal(&self) -> bool {
-        matches!(self, TaskStatus::Succeeded { .. } | TaskStatus::Failed { .. })
+        matches!(
+            self,
+            TaskStatus::Succeeded { .. } | TaskStatus::Failed { .. }
+        )
     }
 }
 

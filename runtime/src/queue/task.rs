@@ -66,6 +66,10 @@ impl Task {
     /// Builds a task whose idempotency key is `name:key_suffix`.
     pub fn new(name: TaskName, key_suffix: impl std::fmt::Display, payload: Value) -> Self {
         let idempotency_key = format!("{}:{key_suffix}", name.as_str());
-        Self { name, payload, idempotency_key }
+        Self {
+            name,
+            payload,
+            idempotency_key,
+        }
     }
 }

@@ -81,17 +81,28 @@ pub trait PlannedActionStore: Send + Sync {
 
     /// Marks up to `limit` ready plans of a scene that are available at `now_ms` as consumed and returns them,
     /// highest priority first.
-    async fn claim_ready_for_scene(&self, scene_hash: &str, now_ms: i64, limit: u32)
-        -> Result<Vec<PlannedAction>, StoreError>;
+    async fn claim_ready_for_scene(
+        &self,
+        scene_hash: &str,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<PlannedAction>, StoreError>;
 
     /// Lists up to `limit` ready plans of a scene without consuming them, highest priority first.
-    async fn list_ready_for_scene(&self, scene_hash: &str, limit: u32) -> Result<Vec<PlannedAction>, StoreError>;
+    async fn list_ready_for_scene(
+        &self,
+        scene_hash: &str,
+        limit: u32,
+    ) -> Result<Vec<PlannedAction>, StoreError>;
 
     /// Returns how many ready plans a stakeholder has in a conflict.
     async fn count_ready(&self, stakeholder_id: i64, conflict_id: i64) -> Result<i64, StoreError>;
 
     /// Lists every plan of a stakeholder, oldest first.
-    async fn list_for_stakeholder(&self, stakeholder_id: i64) -> Result<Vec<PlannedAction>, StoreError>;
+    async fn list_for_stakeholder(
+        &self,
+        stakeholder_id: i64,
+    ) -> Result<Vec<PlannedAction>, StoreError>;
 
     /// Marks ready plans created before `created_before_ms` as expired; returns how many changed.
     async fn expire_stale(&self, created_before_ms: i64) -> Result<u64, StoreError>;

@@ -4,12 +4,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 
 use super::{NewPlannedAction, PlannedAction, PlannedActionStore, StoreError};
 
-const SELECT_COLUMNS: &str = "id, stakeholder_id, scene_id, scene_hash, conflict_id, kind, payload, status, \
+const SELECT_COLUMNS: &str =
+    "id, stakeholder_id, scene_id, scene_hash, conflict_id, kind, payload, status, \
      priority, context_hash, created_at, available_at, consumed_at";
 
 /// Planned-actions store on a SQLite file (or an in-memory database with one connection).
@@ -27,8 +30,15 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
         // Each connection to an in-memory database opens its own empty database.
-        let connections = if url.contains(":memory:") { 1 } else { max_connections.max(1) };
-        let pool = SqlitePoolOptions::new().max_connections(connections).connect_with(options).await?;
+        let connections = if url.contains(":memory:") {
+            1
+        } else {
+            max_connections.max(1)
+        };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(connections)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -93,19 +103,39 @@ impl PlannedActionStore for SqliteStore {
                           ORDER BY priority DESC, available_at ASC LIMIT ?3) \
              RETURNING {SELECT_COLUMNS}"
         );
-        let rows = sqlx::query(&sql).bind(now_ms).bind(scene_hash).bind(limit).fetch_all(&self.pool).await?;
-        let mut actions = rows.iter().map(row_to_action).collect::<Result<Vec<_>, _>>()?;
+        let rows = sqlx::query(&sql)
+            .bind(now_ms)
+            .bind(scene_hash)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut actions = rows
+            .iter()
+            .map(row_to_action)
+            .collect::<Result<Vec<_>, _>>()?;
         // RETURNING does not follow the subquery's order.
-        actions.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.available_at_ms.cmp(&b.available_at_ms)));
+        actions.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then(a.available_at_ms.cmp(&b.available_at_ms))
+        });
         Ok(actions)
     }
 
-    async fn list_ready_for_scene(&self, scene_hash: &str, limit: u32) -> Result<Vec<PlannedAction>, StoreError> {
+    async fn list_ready_for_scene(
+        &self,
+        scene_hash: &str,
+        limit: u32,
+    ) -> Result<Vec<PlannedAction>, StoreError> {
         let sql = format!(
             "SELECT {SELECT_COLUMNS} FROM planned_stakeholder_actions \
              WHERE scene_hash = ? AND status = 'ready' ORDER BY priority DESC, available_at ASC LIMIT ?"
         );
-        let rows = sqlx::query(&sql).bind(scene_hash).bind(limit).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(scene_hash)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(row_to_action).collect()
     }
 
@@ -121,11 +151,17 @@ impl PlannedActionStore for SqliteStore {
         Ok(count)
     }
 
-    async fn list_for_stakeholder(&self, stakeholder_id: i64) -> Result<Vec<PlannedAction>, StoreError> {
+    async fn list_for_stakeholder(
+        &self,
+        stakeholder_id: i64,
+    ) -> Result<Vec<PlannedAction>, StoreError> {
         let sql = format!(
             "SELECT {SELECT_COLUMNS} FROM planned_stakeholder_actions WHERE stakeholder_id = ? ORDER BY id"
         );
-        let rows = sqlx::query(&sql).bind(stakeholder_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(stakeholder_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(row_to_action).collect()
     }
 

@@ -56,13 +56,23 @@ pub struct MockModel {
 impl MockModel {
     pub async fn start(state: MockState) -> Self {
         let state = Arc::new(state);
-        let router = Router::new().route("/v1/chat/completions", post(complete)).with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind mock model server");
+        let router = Router::new()
+            .route("/v1/chat/completions", post(complete))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind mock model server");
         let address = listener.local_addr().expect("mock model address");
         let handle = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("mock model server");
+            axum::serve(listener, router)
+                .await
+                .expect("mock model server");
         });
-        Self { base_url: format!("http://{address}/v1"), state, handle }
+        Self {
+            base_url: format!("http://{address}/v1"),
+            state,
+            handle,
+        }
     }
 
     pub fn requests(&self) -> usize {
@@ -78,17 +88,37 @@ impl Drop for MockModel {
 
 async fn complete(State(state): State<Arc<MockState>>, Json(body): Json<Value>) -> Response {
     state.requests.fetch_add(1, Ordering::SeqCst);
-    state.bodies.lock().expect("mock bodies lock").push(body.clone());
+    state
+        .bodies
+        .lock()
+        .expect("mock bodies lock")
+        .push(body.clone());
     if !state.delay.is_zero() {
         tokio::time::sleep(state.delay).await;
     }
     let fail_now = state.always_fail
-        || state.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_ok();
+        || state
+            .failures_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
     if fail_now {
-        return (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": { "message": "mock failure" } }))).into_response();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "error": { "message": "mock failure" } })),
+        )
+            .into_response();
     }
-    let json_mode = body.pointer("/response_format/type").and_then(Value::as_str) == Some("json_object");
-    let content = if json_mode { mock_json_answer().to_string() } else { MOCK_TEXT.to_string() };
+    let json_mode = body
+        .pointer("/response_format/type")
+        .and_then(Value::as_str)
+        == Some("json_object");
+    let content = if json_mode {
+        mock_json_answer().to_string()
+    } else {
+        MOCK_TEXT.to_string()
+    };
     Json(json!({
         "id": "chatcmpl-mock",
         "object": "chat.completion",
@@ -125,7 +155,9 @@ pub struct TestService {
 pub async fn start_service(mock: MockState) -> TestService {
     let model = MockModel::start(mock).await;
     let dir = tempfile::tempdir().expect("temporary directory");
-    let app = App::build(test_config(&dir, &model.base_url)).await.expect("build app");
+    let app = App::build(test_config(&dir, &model.base_url))
+        .await
+        .expect("build app");
     TestService { app, model, dir }
 }
 

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::hotpath::{get_cached_canon_record, lore_compliance_fast, queue_canonization, queue_lore_check, should_canonize};
+use super::hotpath::{
+    get_cached_canon_record, lore_compliance_fast, queue_canonization, queue_lore_check,
+    should_canonize,
+};
 use super::CanonJob;
 use crate::conflict::events::{check_id, check_range, check_text};
 use crate::conflict::handlers::HandlerError;
@@ -22,7 +25,10 @@ pub struct CanonCandidate {
 
 /// Returns the rule-based lore verdict; compliant claims get a full check and, when the
 /// canonization rule holds, a canonization task.
-pub async fn canon_candidate(ctx: &HotContext, event: CanonCandidate) -> Result<Value, HandlerError> {
+pub async fn canon_candidate(
+    ctx: &HotContext,
+    event: CanonCandidate,
+) -> Result<Value, HandlerError> {
     check_id("scene_id", event.scene_id)?;
     check_id("conflict_id", event.conflict_id)?;
     check_range("significance", event.significance, 0.0, 1.0)?;
@@ -33,7 +39,9 @@ pub async fn canon_candidate(ctx: &HotContext, event: CanonCandidate) -> Result<
     let mut full_check = Value::Null;
     let mut canonization_dispatched = false;
     if verdict.compliant {
-        full_check = queue_lore_check(ctx, &event.category, &event.claim).await.unwrap_or(json!({ "status": "dispatched" }));
+        full_check = queue_lore_check(ctx, &event.category, &event.claim)
+            .await
+            .unwrap_or(json!({ "status": "dispatched" }));
         if should_canonize(event.resolved, event.significance, &verdict) {
             let job = CanonJob {
                 scene_id: event.scene_id,

@@ -10,7 +10,14 @@ use crate::conflict::HotContext;
 use crate::queue::{Task, TaskName};
 
 /// Lore categories a claim may belong to.
-pub const LORE_CATEGORIES: [&str; 6] = ["history", "magic", "technology", "religion", "geography", "politics"];
+pub const LORE_CATEGORIES: [&str; 6] = [
+    "history",
+    "magic",
+    "technology",
+    "religion",
+    "geography",
+    "politics",
+];
 /// Shortest and longest claim, in characters.
 pub const CLAIM_CHARS: (usize, usize) = (10, 1000);
 /// Smallest significance a resolved conflict needs to enter the canon.
@@ -45,7 +52,10 @@ pub fn lore_compliance_fast(category: &str, claim: &str) -> LoreVerdict {
     }
     let length = claim.chars().count();
     if length < CLAIM_CHARS.0 || length > CLAIM_CHARS.1 {
-        violations.push(format!("claim has {length} characters, expected {} to {}", CLAIM_CHARS.0, CLAIM_CHARS.1));
+        violations.push(format!(
+            "claim has {length} characters, expected {} to {}",
+            CLAIM_CHARS.0, CLAIM_CHARS.1
+        ));
     }
     let lowered = claim.to_lowercase();
     for term in FORBIDDEN_EVERYWHERE.iter().chain(forbidden_in(category)) {
@@ -53,7 +63,10 @@ pub fn lore_compliance_fast(category: &str, claim: &str) -> LoreVerdict {
             violations.push(format!("forbidden term {term:?}"));
         }
     }
-    LoreVerdict { compliant: violations.is_empty(), violations }
+    LoreVerdict {
+        compliant: violations.is_empty(),
+        violations,
+    }
 }
 
 /// Returns whether a conflict enters the canon: it is resolved, its claim is compliant,
@@ -69,7 +82,11 @@ pub fn claim_hash(claim: &str) -> String {
 
 /// Returns the cached canon record of a conflict, if any.
 pub async fn get_cached_canon_record(ctx: &HotContext, conflict_id: i64) -> Option<Value> {
-    ctx.cache.get(&keys::canon_record(conflict_id).key).await.ok().flatten()
+    ctx.cache
+        .get(&keys::canon_record(conflict_id).key)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Dispatches canonization and canon references; returns whether canonization was queued by this call.
@@ -78,7 +95,11 @@ pub async fn queue_canonization(ctx: &HotContext, job: &CanonJob) -> bool {
     let canonize = Task::new(TaskName::CanonizeConflict, job.conflict_id, json!(job));
     let queued = dispatch_once(ctx, &record.lock_name(), canonize).await;
     let references = keys::canon_references(job.conflict_id);
-    let task = Task::new(TaskName::GenerateCanonReferences, job.conflict_id, json!(job));
+    let task = Task::new(
+        TaskName::GenerateCanonReferences,
+        job.conflict_id,
+        json!(job),
+    );
     dispatch_once(ctx, &references.lock_name(), task).await;
     queued
 }
@@ -91,8 +112,16 @@ pub async fn queue_lore_check(ctx: &HotContext, category: &str, claim: &str) -> 
     if let Ok(Some(value)) = ctx.cache.get(&pending.key).await {
         return Some(value);
     }
-    let job = LoreCheckJob { category: category.into(), claim: claim.into(), claim_hash: hash.clone() };
-    let task = Task::new(TaskName::CheckLoreCompliance, format!("{category}:{hash}"), json!(job));
+    let job = LoreCheckJob {
+        category: category.into(),
+        claim: claim.into(),
+        claim_hash: hash.clone(),
+    };
+    let task = Task::new(
+        TaskName::CheckLoreCompliance,
+        format!("{category}:{hash}"),
+        json!(job),
+    );
     if dispatch_once(ctx, &pending.lock_name(), task).await {
         let marker = json!({ "status": "pending" });
         if let Err(error) = ctx.cache.set(&pending.key, marker, pending.ttl).await {
@@ -115,15 +144,22 @@ mod tests {
 
     #[test]
     fn category_terms_are_forbidden() {
-        let verdict = lore_compliance_fast("technology", "The guild built a Steam Engine last winter.");
+        let verdict =
+            lore_compliance_fast("technology", "The guild built a Steam Engine last winter.");
         assert!(!verdict.compliant);
-        assert_eq!(verdict.violations, vec!["forbidden term \"steam engine\"".to_string()]);
+        assert_eq!(
+            verdict.violations,
+            vec!["forbidden term \"steam engine\"".to_string()]
+        );
     }
 
     #[test]
     fn global_terms_are_forbidden_everywhere() {
         let verdict = lore_compliance_fast("magic", "She read it on the internet.");
-        assert_eq!(verdict.violations, vec!["forbidden term \"internet\"".to_string()]);
+        assert_eq!(
+            verdict.violations,
+            vec!["forbidden term \"internet\"".to_string()]
+        );
     }
 
     #[test]
@@ -134,8 +170,14 @@ mod tests {
 
     #[test]
     fn canonization_needs_all_three_conditions() {
-        let ok = LoreVerdict { compliant: true, violations: Vec::new() };
-        let bad = LoreVerdict { compliant: false, violations: vec!["x".into()] };
+        let ok = LoreVerdict {
+            compliant: true,
+            violations: Vec::new(),
+        };
+        let bad = LoreVerdict {
+            compliant: false,
+            violations: vec!["x".into()],
+        };
         assert!(should_canonize(true, 0.7, &ok));
         assert!(!should_canonize(false, 0.9, &ok));
         assert!(!should_canonize(true, 0.69, &ok));

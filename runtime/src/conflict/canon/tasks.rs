@@ -16,22 +16,54 @@ const LORE_PROMPT: &str = "You check claims against a role-playing game's lore. 
 /// Writes the canon record of a conflict to `canon:conflict:{id}`.
 pub async fn canonize_conflict(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
     let job: CanonJob = parse_payload(payload)?;
-    let facts = json!({ "conflict_id": job.conflict_id, "summary": job.claim, "category": job.category });
-    let user = format!("Write the chronicle entry for conflict {}: {}", job.conflict_id, job.claim);
-    let text = ask_model(ctx, TaskName::CanonizeConflict, NARRATOR_PROMPT, user, facts, false).await?.into_text();
+    let facts =
+        json!({ "conflict_id": job.conflict_id, "summary": job.claim, "category": job.category });
+    let user = format!(
+        "Write the chronicle entry for conflict {}: {}",
+        job.conflict_id, job.claim
+    );
+    let text = ask_model(
+        ctx,
+        TaskName::CanonizeConflict,
+        NARRATOR_PROMPT,
+        user,
+        facts,
+        false,
+    )
+    .await?
+    .into_text();
     let key = keys::canon_record(job.conflict_id);
     let record = json!({ "conflict_id": job.conflict_id, "category": job.category, "significance": job.significance, "text": text });
     store_in_cache(ctx, &key.key, record, key.ttl).await?;
-    tracing::info!(conflict_id = job.conflict_id, scene_id = job.scene_id, "canon record cached");
+    tracing::info!(
+        conflict_id = job.conflict_id,
+        scene_id = job.scene_id,
+        "canon record cached"
+    );
     Ok(())
 }
 
 /// Writes the canon references of a conflict to `canon:references:{id}`.
-pub async fn generate_canon_references(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
+pub async fn generate_canon_references(
+    ctx: &TaskContext,
+    payload: &Value,
+) -> Result<(), TaskError> {
     let job: CanonJob = parse_payload(payload)?;
     let facts = json!({ "conflict_id": job.conflict_id, "category": job.category });
-    let user = format!("List how later stories refer to conflict {}.", job.conflict_id);
-    let answer = ask_model(ctx, TaskName::GenerateCanonReferences, REFERENCES_PROMPT, user, facts, true).await?.into_json();
+    let user = format!(
+        "List how later stories refer to conflict {}.",
+        job.conflict_id
+    );
+    let answer = ask_model(
+        ctx,
+        TaskName::GenerateCanonReferences,
+        REFERENCES_PROMPT,
+        user,
+        facts,
+        true,
+    )
+    .await?
+    .into_json();
     let references = match answer.get("references") {
         Some(Value::Array(items)) => Value::Array(items.clone()),
         _ => json!([]),
@@ -47,10 +79,24 @@ pub async fn generate_canon_references(ctx: &TaskContext, payload: &Value) -> Re
 pub async fn check_lore_compliance(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
     let job: LoreCheckJob = parse_payload(payload)?;
     let facts = json!({ "category": job.category, "claim": job.claim });
-    let user = format!("Does this {} claim fit the lore? {}", job.category, job.claim);
-    let answer = ask_model(ctx, TaskName::CheckLoreCompliance, LORE_PROMPT, user, facts, true).await?.into_json();
+    let user = format!(
+        "Does this {} claim fit the lore? {}",
+        job.category, job.claim
+    );
+    let answer = ask_model(
+        ctx,
+        TaskName::CheckLoreCompliance,
+        LORE_PROMPT,
+        user,
+        facts,
+        true,
+    )
+    .await?
+    .into_json();
     let Some(compliant) = answer.get("compliant").and_then(Value::as_bool) else {
-        return Err(TaskError::Retryable("model answer has no boolean field compliant".into()));
+        return Err(TaskError::Retryable(
+            "model answer has no boolean field compliant".into(),
+        ));
     };
     let issues = answer.get("issues").cloned().unwrap_or_else(|| json!([]));
     let key = keys::lore_check_result(&job.category, &job.claim_hash);

@@ -21,7 +21,8 @@ pub enum FlowEventKind {
 }
 
 /// Intensity levels whose upward crossing triggers a dramatic beat.
-const INTENSITY_BEATS: [(f64, &str); 3] = [(0.33, "rising"), (0.66, "peak"), (0.9, "breaking_point")];
+const INTENSITY_BEATS: [(f64, &str); 3] =
+    [(0.33, "rising"), (0.66, "peak"), (0.9, "breaking_point")];
 /// Player-progress levels whose upward crossing triggers a dramatic beat.
 const PROGRESS_BEATS: [(f64, &str); 2] = [(0.5, "turning_point"), (1.0, "resolution")];
 
@@ -29,7 +30,11 @@ const PROGRESS_BEATS: [(f64, &str); 2] = [(0.5, "turning_point"), (1.0, "resolut
 /// escalation +0.2 intensity, +0.1 momentum; concession -0.15 intensity, +0.1 progress;
 /// revelation +0.1 intensity, +0.15 progress, +0.05 momentum; setback -0.1 progress, -0.1 momentum.
 /// Results are clamped to their ranges.
-pub fn apply_event_math(state: ConflictState, kind: FlowEventKind, magnitude: f64) -> ConflictState {
+pub fn apply_event_math(
+    state: ConflictState,
+    kind: FlowEventKind,
+    magnitude: f64,
+) -> ConflictState {
     let m = unit(magnitude);
     let (d_intensity, d_momentum, d_progress) = match kind {
         FlowEventKind::Escalation => (0.2, 0.1, 0.0),
@@ -48,10 +53,19 @@ pub fn apply_event_math(state: ConflictState, kind: FlowEventKind, magnitude: f6
 /// else the highest progress level crossed upward, else none.
 pub fn should_trigger_beat(before: &ConflictState, after: &ConflictState) -> Option<&'static str> {
     let crossed = |levels: &[(f64, &'static str)], old: f64, new: f64| {
-        levels.iter().rev().find(|(level, _)| old < *level && new >= *level).map(|(_, name)| *name)
+        levels
+            .iter()
+            .rev()
+            .find(|(level, _)| old < *level && new >= *level)
+            .map(|(_, name)| *name)
     };
-    crossed(&INTENSITY_BEATS, before.intensity, after.intensity)
-        .or_else(|| crossed(&PROGRESS_BEATS, before.player_progress, after.player_progress))
+    crossed(&INTENSITY_BEATS, before.intensity, after.intensity).or_else(|| {
+        crossed(
+            &PROGRESS_BEATS,
+            before.player_progress,
+            after.player_progress,
+        )
+    })
 }
 
 /// Returns whether a conflict may move from `from` to `to`: one phase forward, or straight to resolution.
@@ -69,7 +83,10 @@ pub fn is_valid_transition(from: Phase, to: Phase) -> bool {
 pub async fn get_cached_transition_text(ctx: &HotContext, job: &TransitionJob) -> Option<String> {
     let key = keys::transition_narrative(job.conflict_id);
     match read_or_dispatch(ctx, &key, transition_task(job)).await {
-        Lookup::Hit(value) => value.get("text").and_then(Value::as_str).map(str::to_string),
+        Lookup::Hit(value) => value
+            .get("text")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         Lookup::Miss { .. } => None,
     }
 }
@@ -81,15 +98,27 @@ pub async fn queue_phase_narration(ctx: &HotContext, job: &TransitionJob) -> boo
 }
 
 fn transition_task(job: &TransitionJob) -> Task {
-    let suffix = format!("{}:{}:{}", job.conflict_id, job.from.as_str(), job.to.as_str());
+    let suffix = format!(
+        "{}:{}:{}",
+        job.conflict_id,
+        job.from.as_str(),
+        job.to.as_str()
+    );
     Task::new(TaskName::NarratePhaseTransition, suffix, json!(job))
 }
 
 /// Dispatches the description of a beat unless it is cached; returns whether this call queued it.
 pub async fn queue_beat_description(ctx: &HotContext, job: &BeatJob) -> bool {
     let key = keys::beat(job.conflict_id, &job.beat_id);
-    let task = Task::new(TaskName::GenerateBeatDescription, format!("{}:{}", job.conflict_id, job.beat_id), json!(job));
-    matches!(read_or_dispatch(ctx, &key, task).await, Lookup::Miss { dispatched: true })
+    let task = Task::new(
+        TaskName::GenerateBeatDescription,
+        format!("{}:{}", job.conflict_id, job.beat_id),
+        json!(job),
+    );
+    matches!(
+        read_or_dispatch(ctx, &key, task).await,
+        Lookup::Miss { dispatched: true }
+    )
 }
 
 /// Returns the fallback line the hot path shows while the narration is pending.
@@ -102,11 +131,18 @@ mod tests {
     use super::*;
 
     fn state(intensity: f64, momentum: f64, player_progress: f64) -> ConflictState {
-        ConflictState { intensity, momentum, player_progress }
+        ConflictState {
+            intensity,
+            momentum,
+            player_progress,
+        }
     }
 
     fn assert_close(actual: f64, expected: f64) {
-        assert!((actual - expected).abs() < 1e-9, "expected {expected}, got {actual}");
+        assert!(
+            (actual - expected).abs() < 1e-9,
+            "expected {expected}, got {actual}"
+        );
     }
 
     #[test]
@@ -136,11 +172,26 @@ mod tests {
 
     #[test]
     fn beat_triggers_on_highest_crossed_level() {
-        assert_eq!(should_trigger_beat(&state(0.3, 0.0, 0.0), &state(0.7, 0.0, 0.0)), Some("peak"));
-        assert_eq!(should_trigger_beat(&state(0.2, 0.0, 0.0), &state(0.4, 0.0, 0.0)), Some("rising"));
-        assert_eq!(should_trigger_beat(&state(0.4, 0.0, 0.4), &state(0.4, 0.0, 0.5)), Some("turning_point"));
-        assert_eq!(should_trigger_beat(&state(0.7, 0.0, 0.0), &state(0.6, 0.0, 0.0)), None);
-        assert_eq!(should_trigger_beat(&state(0.4, 0.0, 0.0), &state(0.5, 0.0, 0.0)), None);
+        assert_eq!(
+            should_trigger_beat(&state(0.3, 0.0, 0.0), &state(0.7, 0.0, 0.0)),
+            Some("peak")
+        );
+        assert_eq!(
+            should_trigger_beat(&state(0.2, 0.0, 0.0), &state(0.4, 0.0, 0.0)),
+            Some("rising")
+        );
+        assert_eq!(
+            should_trigger_beat(&state(0.4, 0.0, 0.4), &state(0.4, 0.0, 0.5)),
+            Some("turning_point")
+        );
+        assert_eq!(
+            should_trigger_beat(&state(0.7, 0.0, 0.0), &state(0.6, 0.0, 0.0)),
+            None
+        );
+        assert_eq!(
+            should_trigger_beat(&state(0.4, 0.0, 0.0), &state(0.5, 0.0, 0.0)),
+            None
+        );
     }
 
     #[test]

@@ -22,9 +22,22 @@ pub async fn grand_conflict(ctx: &HotContext, event: GrandConflict) -> Result<Va
     check_id("grand_id", event.grand_id)?;
     check_len("conflicts", event.conflicts.len(), 1, 32)?;
     for (index, conflict) in event.conflicts.iter().enumerate() {
-        check_id(&format!("conflicts[{index}].conflict_id"), conflict.conflict_id)?;
-        check_range(&format!("conflicts[{index}].intensity"), conflict.intensity, 0.0, 1.0)?;
-        check_len(&format!("conflicts[{index}].stakeholder_ids"), conflict.stakeholder_ids.len(), 0, 64)?;
+        check_id(
+            &format!("conflicts[{index}].conflict_id"),
+            conflict.conflict_id,
+        )?;
+        check_range(
+            &format!("conflicts[{index}].intensity"),
+            conflict.intensity,
+            0.0,
+            1.0,
+        )?;
+        check_len(
+            &format!("conflicts[{index}].stakeholder_ids"),
+            conflict.stakeholder_ids.len(),
+            0,
+            64,
+        )?;
     }
     let assessment = assess_grand_conflict(&event.conflicts);
     let mut dispatched = false;
@@ -32,12 +45,23 @@ pub async fn grand_conflict(ctx: &HotContext, event: GrandConflict) -> Result<Va
         let job = GrandJob {
             scene_id: event.scene_id,
             grand_id: event.grand_id,
-            conflict_ids: event.conflicts.iter().map(|conflict| conflict.conflict_id).collect(),
+            conflict_ids: event
+                .conflicts
+                .iter()
+                .map(|conflict| conflict.conflict_id)
+                .collect(),
             shared_stakeholders: assessment.shared_stakeholders.clone(),
             intensity: assessment.intensity,
         };
         dispatched = queue_grand_narration(ctx, &job).await;
     }
-    tracing::info!(scene_id = event.scene_id, grand_id = event.grand_id, forms = assessment.forms, "grand conflict handled");
-    Ok(json!({ "grand_id": event.grand_id, "assessment": assessment, "narration_dispatched": dispatched }))
+    tracing::info!(
+        scene_id = event.scene_id,
+        grand_id = event.grand_id,
+        forms = assessment.forms,
+        "grand conflict handled"
+    );
+    Ok(
+        json!({ "grand_id": event.grand_id, "assessment": assessment, "narration_dispatched": dispatched }),
+    )
 }

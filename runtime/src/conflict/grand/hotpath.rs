@@ -39,8 +39,15 @@ pub fn assess_grand_conflict(conflicts: &[ConflictSummary]) -> GrandAssessment {
             *appearances.entry(id).or_default() += 1;
         }
     }
-    let shared_stakeholders: Vec<i64> = appearances.into_iter().filter(|(_, count)| *count >= 2).map(|(id, _)| id).collect();
-    let peak = conflicts.iter().map(|conflict| unit(conflict.intensity)).fold(0.0, f64::max);
+    let shared_stakeholders: Vec<i64> = appearances
+        .into_iter()
+        .filter(|(_, count)| *count >= 2)
+        .map(|(id, _)| id)
+        .collect();
+    let peak = conflicts
+        .iter()
+        .map(|conflict| unit(conflict.intensity))
+        .fold(0.0, f64::max);
     let extra = 0.1 * conflicts.len().saturating_sub(1) as f64;
     GrandAssessment {
         forms: conflicts.len() >= 2 && !shared_stakeholders.is_empty(),
@@ -53,7 +60,10 @@ pub fn assess_grand_conflict(conflicts: &[ConflictSummary]) -> GrandAssessment {
 pub async fn queue_grand_narration(ctx: &HotContext, job: &GrandJob) -> bool {
     let key = keys::grand_narrative(job.grand_id);
     let task = Task::new(TaskName::NarrateGrandConflict, job.grand_id, json!(job));
-    matches!(read_or_dispatch(ctx, &key, task).await, Lookup::Miss { dispatched: true })
+    matches!(
+        read_or_dispatch(ctx, &key, task).await,
+        Lookup::Miss { dispatched: true }
+    )
 }
 
 #[cfg(test)]
@@ -61,12 +71,20 @@ mod tests {
     use super::*;
 
     fn summary(conflict_id: i64, intensity: f64, stakeholder_ids: &[i64]) -> ConflictSummary {
-        ConflictSummary { conflict_id, intensity, stakeholder_ids: stakeholder_ids.to_vec() }
+        ConflictSummary {
+            conflict_id,
+            intensity,
+            stakeholder_ids: stakeholder_ids.to_vec(),
+        }
     }
 
     #[test]
     fn shared_stakeholder_forms_grand_conflict() {
-        let assessment = assess_grand_conflict(&[summary(1, 0.6, &[1, 2]), summary(2, 0.4, &[2, 3]), summary(3, 0.2, &[4])]);
+        let assessment = assess_grand_conflict(&[
+            summary(1, 0.6, &[1, 2]),
+            summary(2, 0.4, &[2, 3]),
+            summary(3, 0.2, &[4]),
+        ]);
         assert!(assessment.forms);
         assert_eq!(assessment.shared_stakeholders, vec![2]);
         assert!((assessment.intensity - 0.8).abs() < 1e-9);

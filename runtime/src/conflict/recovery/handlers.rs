@@ -29,7 +29,12 @@ pub async fn edge_case(ctx: &HotContext, event: EdgeCase) -> Result<Value, Handl
     if event.idle_turns > 10_000 {
         return Err(ValidationError::new("idle_turns", "must be at most 10000").into());
     }
-    let recovery = recover(event.case, event.state, event.idle_turns, event.active_stakeholders);
+    let recovery = recover(
+        event.case,
+        event.state,
+        event.idle_turns,
+        event.active_stakeholders,
+    );
     let mut dispatched = false;
     if recovery.action != "none" {
         let job = RecoveryJob {
@@ -40,6 +45,13 @@ pub async fn edge_case(ctx: &HotContext, event: EdgeCase) -> Result<Value, Handl
         };
         dispatched = queue_recovery_narration(ctx, &job).await;
     }
-    tracing::info!(scene_id = event.scene_id, conflict_id = event.conflict_id, action = recovery.action, "edge case handled");
-    Ok(json!({ "conflict_id": event.conflict_id, "recovery": recovery, "narration_dispatched": dispatched }))
+    tracing::info!(
+        scene_id = event.scene_id,
+        conflict_id = event.conflict_id,
+        action = recovery.action,
+        "edge case handled"
+    );
+    Ok(
+        json!({ "conflict_id": event.conflict_id, "recovery": recovery, "narration_dispatched": dispatched }),
+    )
 }

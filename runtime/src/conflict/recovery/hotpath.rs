@@ -47,8 +47,16 @@ pub struct Recovery {
 /// runaway above 0.95 intensity drops to 0.8 with no momentum (`cool_down`);
 /// orphaned with fewer than 2 active stakeholders closes at zero intensity (`close`);
 /// contradictory resets momentum (`reconcile`).
-pub fn recover(kind: EdgeCaseKind, state: ConflictState, idle_turns: u32, active_stakeholders: u32) -> Recovery {
-    let unchanged = Recovery { state, action: "none" };
+pub fn recover(
+    kind: EdgeCaseKind,
+    state: ConflictState,
+    idle_turns: u32,
+    active_stakeholders: u32,
+) -> Recovery {
+    let unchanged = Recovery {
+        state,
+        action: "none",
+    };
     match kind {
         EdgeCaseKind::Stalled if idle_turns >= 3 => Recovery {
             state: ConflictState {
@@ -58,13 +66,29 @@ pub fn recover(kind: EdgeCaseKind, state: ConflictState, idle_turns: u32, active
             },
             action: "nudge",
         },
-        EdgeCaseKind::Runaway if state.intensity > 0.95 => {
-            Recovery { state: ConflictState { intensity: 0.8, momentum: 0.0, ..state }, action: "cool_down" }
-        }
-        EdgeCaseKind::Orphaned if active_stakeholders < 2 => {
-            Recovery { state: ConflictState { intensity: 0.0, momentum: 0.0, ..state }, action: "close" }
-        }
-        EdgeCaseKind::Contradictory => Recovery { state: ConflictState { momentum: 0.0, ..state }, action: "reconcile" },
+        EdgeCaseKind::Runaway if state.intensity > 0.95 => Recovery {
+            state: ConflictState {
+                intensity: 0.8,
+                momentum: 0.0,
+                ..state
+            },
+            action: "cool_down",
+        },
+        EdgeCaseKind::Orphaned if active_stakeholders < 2 => Recovery {
+            state: ConflictState {
+                intensity: 0.0,
+                momentum: 0.0,
+                ..state
+            },
+            action: "close",
+        },
+        EdgeCaseKind::Contradictory => Recovery {
+            state: ConflictState {
+                momentum: 0.0,
+                ..state
+            },
+            action: "reconcile",
+        },
         _ => unchanged,
     }
 }
@@ -72,8 +96,15 @@ pub fn recover(kind: EdgeCaseKind, state: ConflictState, idle_turns: u32, active
 /// Dispatches recovery narration unless it is cached; returns whether this call queued it.
 pub async fn queue_recovery_narration(ctx: &HotContext, job: &RecoveryJob) -> bool {
     let key = keys::recovery_narrative(job.conflict_id);
-    let task = Task::new(TaskName::NarrateRecovery, format!("{}:{}", job.conflict_id, job.case), json!(job));
-    matches!(read_or_dispatch(ctx, &key, task).await, Lookup::Miss { dispatched: true })
+    let task = Task::new(
+        TaskName::NarrateRecovery,
+        format!("{}:{}", job.conflict_id, job.case),
+        json!(job),
+    );
+    matches!(
+        read_or_dispatch(ctx, &key, task).await,
+        Lookup::Miss { dispatched: true }
+    )
 }
 
 #[cfg(test)]
@@ -81,7 +112,11 @@ mod tests {
     use super::*;
 
     fn state(intensity: f64, momentum: f64) -> ConflictState {
-        ConflictState { intensity, momentum, player_progress: 0.4 }
+        ConflictState {
+            intensity,
+            momentum,
+            player_progress: 0.4,
+        }
     }
 
     #[test]
@@ -90,7 +125,10 @@ mod tests {
         assert_eq!(recovery.action, "nudge");
         assert!((recovery.state.intensity - 0.6).abs() < 1e-9);
         assert!((recovery.state.momentum - 0.2).abs() < 1e-9);
-        assert_eq!(recover(EdgeCaseKind::Stalled, state(0.5, 0.0), 2, 4).action, "none");
+        assert_eq!(
+            recover(EdgeCaseKind::Stalled, state(0.5, 0.0), 2, 4).action,
+            "none"
+        );
     }
 
     #[test]
@@ -99,13 +137,22 @@ mod tests {
         assert_eq!(recovery.action, "cool_down");
         assert_eq!(recovery.state.intensity, 0.8);
         assert_eq!(recovery.state.momentum, 0.0);
-        assert_eq!(recover(EdgeCaseKind::Runaway, state(0.9, 0.7), 0, 4).action, "none");
+        assert_eq!(
+            recover(EdgeCaseKind::Runaway, state(0.9, 0.7), 0, 4).action,
+            "none"
+        );
     }
 
     #[test]
     fn orphaned_conflict_closes() {
-        assert_eq!(recover(EdgeCaseKind::Orphaned, state(0.6, 0.1), 0, 1).action, "close");
-        assert_eq!(recover(EdgeCaseKind::Orphaned, state(0.6, 0.1), 0, 2).action, "none");
+        assert_eq!(
+            recover(EdgeCaseKind::Orphaned, state(0.6, 0.1), 0, 1).action,
+            "close"
+        );
+        assert_eq!(
+            recover(EdgeCaseKind::Orphaned, state(0.6, 0.1), 0, 2).action,
+            "none"
+        );
     }
 
     #[test]

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::hotpath::{
-    alliance_score, apply_reputation_change, get_scene_bundle, is_gossip_worthy, queue_alliance_formation,
-    queue_reputation_narration, read_reputation, schedule_gossip_generation, schedule_reputation_calculation,
-    write_reputation, ALLIANCE_THRESHOLD,
+    alliance_score, apply_reputation_change, get_scene_bundle, is_gossip_worthy,
+    queue_alliance_formation, queue_reputation_narration, read_reputation,
+    schedule_gossip_generation, schedule_reputation_calculation, write_reputation,
+    ALLIANCE_THRESHOLD,
 };
 use super::{AllianceJob, BundleJob, GossipJob, ReputationNarrationJob, REPUTATION_TYPES};
 use crate::cache::keys;
@@ -36,7 +37,10 @@ pub struct AllianceProposal {
 }
 
 /// Applies the reputation arithmetic, caches the score and dispatches narration, gossip and a bundle refresh.
-pub async fn reputation_change(ctx: &HotContext, event: ReputationChange) -> Result<Value, HandlerError> {
+pub async fn reputation_change(
+    ctx: &HotContext,
+    event: ReputationChange,
+) -> Result<Value, HandlerError> {
     check_id("scene_id", event.scene_id)?;
     check_id("npc_id", event.npc_id)?;
     check_range("delta", event.delta, -100.0, 100.0)?;
@@ -68,8 +72,15 @@ pub async fn reputation_change(ctx: &HotContext, event: ReputationChange) -> Res
         };
         gossip_dispatched = schedule_gossip_generation(ctx, &job).await;
     }
-    let bundle_dispatched = schedule_reputation_calculation(ctx, event.scene_id, &[event.npc_id]).await;
-    tracing::info!(scene_id = event.scene_id, npc_id = event.npc_id, previous, current, "reputation change handled");
+    let bundle_dispatched =
+        schedule_reputation_calculation(ctx, event.scene_id, &[event.npc_id]).await;
+    tracing::info!(
+        scene_id = event.scene_id,
+        npc_id = event.npc_id,
+        previous,
+        current,
+        "reputation change handled"
+    );
     Ok(json!({
         "npc_id": event.npc_id,
         "reputation_type": event.reputation_type,
@@ -82,7 +93,10 @@ pub async fn reputation_change(ctx: &HotContext, event: ReputationChange) -> Res
 }
 
 /// Scores a proposed alliance and dispatches its formation when the score reaches the threshold.
-pub async fn alliance_proposal(ctx: &HotContext, event: AllianceProposal) -> Result<Value, HandlerError> {
+pub async fn alliance_proposal(
+    ctx: &HotContext,
+    event: AllianceProposal,
+) -> Result<Value, HandlerError> {
     check_id("scene_id", event.scene_id)?;
     check_id("npc_a", event.npc_a)?;
     check_id("npc_b", event.npc_b)?;
@@ -94,15 +108,30 @@ pub async fn alliance_proposal(ctx: &HotContext, event: AllianceProposal) -> Res
     let forms = score >= ALLIANCE_THRESHOLD;
     let mut dispatched = false;
     if forms {
-        let job = AllianceJob { scene_id: event.scene_id, npc_a: event.npc_a, npc_b: event.npc_b, score };
+        let job = AllianceJob {
+            scene_id: event.scene_id,
+            npc_a: event.npc_a,
+            npc_b: event.npc_b,
+            score,
+        };
         dispatched = queue_alliance_formation(ctx, &job).await;
     }
-    tracing::info!(scene_id = event.scene_id, npc_a = event.npc_a, npc_b = event.npc_b, score, "alliance proposal handled");
+    tracing::info!(
+        scene_id = event.scene_id,
+        npc_a = event.npc_a,
+        npc_b = event.npc_b,
+        score,
+        "alliance proposal handled"
+    );
     Ok(json!({ "score": score, "forms_alliance": forms, "dispatched": dispatched }))
 }
 
 /// Returns the scene's social bundle from the cache, or a fallback while it is generated.
-pub async fn scene_bundle(ctx: &HotContext, scene_id: i64, npc_ids: &[i64]) -> Result<Value, HandlerError> {
+pub async fn scene_bundle(
+    ctx: &HotContext,
+    scene_id: i64,
+    npc_ids: &[i64],
+) -> Result<Value, HandlerError> {
     check_id("scene_id", scene_id)?;
     check_len("npcs", npc_ids.len(), 0, 64)?;
     Ok(get_scene_bundle(ctx, scene_id, npc_ids).await)
@@ -113,7 +142,11 @@ pub async fn scene_gossip(ctx: &HotContext, scene_id: i64) -> Result<Value, Hand
     check_id("scene_id", scene_id)?;
     let hash = scene_hash(scene_id);
     let key = keys::gossip(&hash);
-    let job = BundleJob { scene_id, scene_hash: hash.clone(), reputation: Vec::new() };
+    let job = BundleJob {
+        scene_id,
+        scene_hash: hash.clone(),
+        reputation: Vec::new(),
+    };
     let task = Task::new(TaskName::GenerateSocialBundle, &hash, json!(job));
     let response = match read_or_dispatch(ctx, &key, task).await {
         Lookup::Hit(items) => json!({ "scene_id": scene_id, "gossip": items, "source": "cache" }),

@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::{AllianceJob, BundleJob, GossipJob, ReputationNarrationJob, ReputationScore, REPUTATION_TYPES};
+use super::{
+    AllianceJob, BundleJob, GossipJob, ReputationNarrationJob, ReputationScore, REPUTATION_TYPES,
+};
 use crate::cache::keys;
 use crate::conflict::hotpath::{dispatch_once, read_or_dispatch, scene_hash, unit, Lookup};
 use crate::conflict::HotContext;
@@ -22,7 +24,11 @@ pub fn apply_reputation_change(current: f64, delta: f64) -> f64 {
     let current = current.clamp(0.0, 100.0);
     let distance = current - NEUTRAL_REPUTATION;
     let away_from_neutral = distance * delta > 0.0;
-    let effective = if away_from_neutral { delta * (1.0 - 0.5 * distance.abs() / 50.0) } else { delta };
+    let effective = if away_from_neutral {
+        delta * (1.0 - 0.5 * distance.abs() / 50.0)
+    } else {
+        delta
+    };
     (current + effective).clamp(0.0, 100.0)
 }
 
@@ -37,14 +43,21 @@ pub fn alliance_score(affinity: f64, shared_enemy: bool) -> f64 {
 }
 
 /// Returns the cached scores of the NPCs; types without a cached score are left out.
-pub async fn get_cached_reputation_scores(ctx: &HotContext, npc_ids: &[i64]) -> Vec<ReputationScore> {
+pub async fn get_cached_reputation_scores(
+    ctx: &HotContext,
+    npc_ids: &[i64],
+) -> Vec<ReputationScore> {
     let mut scores = Vec::new();
     for &npc_id in npc_ids {
         for reputation_type in REPUTATION_TYPES {
             let key = keys::reputation(npc_id, reputation_type);
             if let Ok(Some(value)) = ctx.cache.get(&key.key).await {
                 if let Some(score) = value.as_f64() {
-                    scores.push(ReputationScore { npc_id, reputation_type: reputation_type.into(), score });
+                    scores.push(ReputationScore {
+                        npc_id,
+                        reputation_type: reputation_type.into(),
+                        score,
+                    });
                 }
             }
         }
@@ -86,7 +99,11 @@ pub async fn get_scene_bundle(ctx: &HotContext, scene_id: i64, npc_ids: &[i64]) 
     let hash = scene_hash(scene_id);
     let key = keys::social_bundle(&hash);
     let reputation = get_cached_reputation_scores(ctx, npc_ids).await;
-    let job = BundleJob { scene_id, scene_hash: hash.clone(), reputation: reputation.clone() };
+    let job = BundleJob {
+        scene_id,
+        scene_hash: hash.clone(),
+        reputation: reputation.clone(),
+    };
     match read_or_dispatch(ctx, &key, bundle_task(&job)).await {
         Lookup::Hit(bundle) => bundle,
         Lookup::Miss { dispatched } => json!({
@@ -104,10 +121,18 @@ fn bundle_task(job: &BundleJob) -> Task {
 }
 
 /// Dispatches a fresh social bundle after reputation changed; returns whether this call queued it.
-pub async fn schedule_reputation_calculation(ctx: &HotContext, scene_id: i64, npc_ids: &[i64]) -> bool {
+pub async fn schedule_reputation_calculation(
+    ctx: &HotContext,
+    scene_id: i64,
+    npc_ids: &[i64],
+) -> bool {
     let hash = scene_hash(scene_id);
     let reputation = get_cached_reputation_scores(ctx, npc_ids).await;
-    let job = BundleJob { scene_id, scene_hash: hash.clone(), reputation };
+    let job = BundleJob {
+        scene_id,
+        scene_hash: hash.clone(),
+        reputation,
+    };
     let lock = format!("lock:reputation_calculation:{hash}");
     dispatch_once(ctx, &lock, bundle_task(&job)).await
 }
@@ -116,21 +141,34 @@ pub async fn schedule_reputation_calculation(ctx: &HotContext, scene_id: i64, np
 pub async fn schedule_gossip_generation(ctx: &HotContext, job: &GossipJob) -> bool {
     let suffix = format!("{}:{}", job.scene_hash, job.subject_npc_id);
     let lock = format!("lock:gossip:{suffix}");
-    dispatch_once(ctx, &lock, Task::new(TaskName::GenerateGossip, suffix, json!(job))).await
+    dispatch_once(
+        ctx,
+        &lock,
+        Task::new(TaskName::GenerateGossip, suffix, json!(job)),
+    )
+    .await
 }
 
 /// Dispatches narration of a reputation change; returns whether this call queued it.
 pub async fn queue_reputation_narration(ctx: &HotContext, job: &ReputationNarrationJob) -> bool {
     let suffix = format!("{}:{}:{:.2}", job.npc_id, job.reputation_type, job.current);
     let lock = format!("lock:{}", keys::reputation_narration(job.npc_id).key);
-    dispatch_once(ctx, &lock, Task::new(TaskName::NarrateReputationChange, suffix, json!(job))).await
+    dispatch_once(
+        ctx,
+        &lock,
+        Task::new(TaskName::NarrateReputationChange, suffix, json!(job)),
+    )
+    .await
 }
 
 /// Dispatches the formation of an alliance unless one is cached; returns whether this call queued it.
 pub async fn queue_alliance_formation(ctx: &HotContext, job: &AllianceJob) -> bool {
     let key = keys::alliance(job.npc_a, job.npc_b);
     let task = Task::new(TaskName::FormAlliance, &key.key, json!(job));
-    matches!(read_or_dispatch(ctx, &key, task).await, Lookup::Miss { dispatched: true })
+    matches!(
+        read_or_dispatch(ctx, &key, task).await,
+        Lookup::Miss { dispatched: true }
+    )
 }
 
 #[cfg(test)]
@@ -138,7 +176,10 @@ mod tests {
     use super::*;
 
     fn assert_close(actual: f64, expected: f64) {
-        assert!((actual - expected).abs() < 1e-9, "expected {expected}, got {actual}");
+        assert!(
+            (actual - expected).abs() < 1e-9,
+            "expected {expected}, got {actual}"
+        );
     }
 
     #[test]

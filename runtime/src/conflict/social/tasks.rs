@@ -16,8 +16,17 @@ const GOSSIP_PROMPT: &str = "You write the gossip of a role-playing game's town.
 
 fn gossip_items(answer: &Value) -> Vec<Value> {
     match answer.get("gossip") {
-        Some(Value::Array(items)) => items.iter().filter(|item| item.is_string()).cloned().collect(),
-        _ => answer.get("text").filter(|text| text.is_string()).cloned().into_iter().collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter(|item| item.is_string())
+            .cloned()
+            .collect(),
+        _ => answer
+            .get("text")
+            .filter(|text| text.is_string())
+            .cloned()
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -26,7 +35,16 @@ pub async fn generate_social_bundle(ctx: &TaskContext, payload: &Value) -> Resul
     let job: BundleJob = parse_payload(payload)?;
     let facts = json!({ "scene_hash": job.scene_hash, "npc_count": job.reputation.len() });
     let user = format!("Write the gossip of scene {}.", job.scene_id);
-    let answer = ask_model(ctx, TaskName::GenerateSocialBundle, GOSSIP_PROMPT, user, facts, true).await?.into_json();
+    let answer = ask_model(
+        ctx,
+        TaskName::GenerateSocialBundle,
+        GOSSIP_PROMPT,
+        user,
+        facts,
+        true,
+    )
+    .await?
+    .into_json();
     let gossip = gossip_items(&answer);
     let bundle = json!({
         "scene_hash": job.scene_hash,
@@ -46,8 +64,20 @@ pub async fn generate_social_bundle(ctx: &TaskContext, payload: &Value) -> Resul
 pub async fn generate_gossip(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
     let job: GossipJob = parse_payload(payload)?;
     let facts = json!({ "subject": format!("NPC {}", job.subject_npc_id), "reason": job.reason });
-    let user = format!("Write one piece of gossip about NPC {}: {}.", job.subject_npc_id, job.reason);
-    let answer = ask_model(ctx, TaskName::GenerateGossip, GOSSIP_PROMPT, user, facts, true).await?.into_json();
+    let user = format!(
+        "Write one piece of gossip about NPC {}: {}.",
+        job.subject_npc_id, job.reason
+    );
+    let answer = ask_model(
+        ctx,
+        TaskName::GenerateGossip,
+        GOSSIP_PROMPT,
+        user,
+        facts,
+        true,
+    )
+    .await?
+    .into_json();
     let key = keys::gossip(&job.scene_hash);
     let mut items = match ctx.cache.get(&key.key).await {
         Ok(Some(Value::Array(items))) => items,
@@ -61,19 +91,39 @@ pub async fn generate_gossip(ctx: &TaskContext, payload: &Value) -> Result<(), T
     let excess = items.len().saturating_sub(MAX_GOSSIP_ITEMS);
     items.drain(..excess);
     store_in_cache(ctx, &key.key, Value::Array(items), key.ttl).await?;
-    tracing::info!(scene_id = job.scene_id, npc_id = job.subject_npc_id, "gossip cached");
+    tracing::info!(
+        scene_id = job.scene_id,
+        npc_id = job.subject_npc_id,
+        "gossip cached"
+    );
     Ok(())
 }
 
 /// Writes the narration of a reputation change to `reputation:narration:{npc_id}`.
-pub async fn narrate_reputation_change(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
+pub async fn narrate_reputation_change(
+    ctx: &TaskContext,
+    payload: &Value,
+) -> Result<(), TaskError> {
     let job: ReputationNarrationJob = parse_payload(payload)?;
     let delta = format!("{:+.1}", job.current - job.previous);
     let facts = json!({ "npc_id": job.npc_id, "reputation_type": job.reputation_type, "delta": delta, "reason": job.reason });
-    let user = format!("Narrate how NPC {}'s {} reputation changes because {}.", job.npc_id, job.reputation_type, job.reason);
-    let text = ask_model(ctx, TaskName::NarrateReputationChange, NARRATOR_PROMPT, user, facts, false).await?.into_text();
+    let user = format!(
+        "Narrate how NPC {}'s {} reputation changes because {}.",
+        job.npc_id, job.reputation_type, job.reason
+    );
+    let text = ask_model(
+        ctx,
+        TaskName::NarrateReputationChange,
+        NARRATOR_PROMPT,
+        user,
+        facts,
+        false,
+    )
+    .await?
+    .into_text();
     let key = keys::reputation_narration(job.npc_id);
-    let value = json!({ "text": text, "reputation_type": job.reputation_type, "score": job.current });
+    let value =
+        json!({ "text": text, "reputation_type": job.reputation_type, "score": job.current });
     store_in_cache(ctx, &key.key, value, key.ttl).await?;
     tracing::info!(npc_id = job.npc_id, "reputation narration cached");
     Ok(())
@@ -83,11 +133,28 @@ pub async fn narrate_reputation_change(ctx: &TaskContext, payload: &Value) -> Re
 pub async fn form_alliance(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
     let job: AllianceJob = parse_payload(payload)?;
     let facts = json!({ "npc_a": job.npc_a, "npc_b": job.npc_b, "score": job.score });
-    let user = format!("Narrate NPCs {} and {} forming an alliance.", job.npc_a, job.npc_b);
-    let text = ask_model(ctx, TaskName::FormAlliance, NARRATOR_PROMPT, user, facts, false).await?.into_text();
+    let user = format!(
+        "Narrate NPCs {} and {} forming an alliance.",
+        job.npc_a, job.npc_b
+    );
+    let text = ask_model(
+        ctx,
+        TaskName::FormAlliance,
+        NARRATOR_PROMPT,
+        user,
+        facts,
+        false,
+    )
+    .await?
+    .into_text();
     let key = keys::alliance(job.npc_a, job.npc_b);
     let value = json!({ "members": [job.npc_a, job.npc_b], "score": job.score, "text": text });
     store_in_cache(ctx, &key.key, value, key.ttl).await?;
-    tracing::info!(scene_id = job.scene_id, npc_a = job.npc_a, npc_b = job.npc_b, "alliance cached");
+    tracing::info!(
+        scene_id = job.scene_id,
+        npc_a = job.npc_a,
+        npc_b = job.npc_b,
+        "alliance cached"
+    );
     Ok(())
 }

@@ -4,11 +4,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::hotpath::{
-    determine_scene_behavior, dispatch_action_generation, dispatch_reaction_generation, ensure_stakeholder_details,
-    fetch_ready_actions_for_scene, plan_context_hash, plan_priority, should_dispatch_action_generation, Behavior,
+    determine_scene_behavior, dispatch_action_generation, dispatch_reaction_generation,
+    ensure_stakeholder_details, fetch_ready_actions_for_scene, plan_context_hash, plan_priority,
+    should_dispatch_action_generation, Behavior,
 };
 use super::PlanJob;
-use crate::conflict::events::{check_id, check_range, check_text, validate_stakeholders, Phase, StakeholderState};
+use crate::conflict::events::{
+    check_id, check_range, check_text, validate_stakeholders, Phase, StakeholderState,
+};
 use crate::conflict::handlers::HandlerError;
 use crate::conflict::hotpath::scene_hash;
 use crate::conflict::HotContext;
@@ -86,7 +89,10 @@ fn plan_job(
 }
 
 /// Dispatches action generation for every stakeholder the rule selects; returns at once.
-pub async fn conflict_updated(ctx: &HotContext, event: ConflictUpdated) -> Result<Value, HandlerError> {
+pub async fn conflict_updated(
+    ctx: &HotContext,
+    event: ConflictUpdated,
+) -> Result<Value, HandlerError> {
     check_id("scene_id", event.scene_id)?;
     check_id("conflict_id", event.conflict_id)?;
     check_range("intensity", event.intensity, 0.0, 1.0)?;
@@ -97,7 +103,10 @@ pub async fn conflict_updated(ctx: &HotContext, event: ConflictUpdated) -> Resul
     for stakeholder in &event.stakeholders {
         ensure_stakeholder_details(ctx, stakeholder).await;
         let behavior = determine_scene_behavior(stakeholder, event.intensity);
-        let ready = ctx.store.count_ready(stakeholder.id, event.conflict_id).await?;
+        let ready = ctx
+            .store
+            .count_ready(stakeholder.id, event.conflict_id)
+            .await?;
         let mut dispatched = false;
         if should_dispatch_action_generation(stakeholder, event.intensity, ready) {
             let context = [
@@ -107,13 +116,30 @@ pub async fn conflict_updated(ctx: &HotContext, event: ConflictUpdated) -> Resul
                 &intensity_bucket,
                 behavior.as_str(),
             ];
-            let job = plan_job(event.scene_id, event.conflict_id, stakeholder, ActionKind::Action, behavior, &context);
+            let job = plan_job(
+                event.scene_id,
+                event.conflict_id,
+                stakeholder,
+                ActionKind::Action,
+                behavior,
+                &context,
+            );
             dispatched = dispatch_action_generation(ctx, &job).await;
         }
-        decisions.push(StakeholderDecision { stakeholder_id: stakeholder.id, behavior, dispatched });
+        decisions.push(StakeholderDecision {
+            stakeholder_id: stakeholder.id,
+            behavior,
+            dispatched,
+        });
     }
-    tracing::info!(scene_id = event.scene_id, conflict_id = event.conflict_id, "conflict updated handled");
-    Ok(json!({ "scene_id": event.scene_id, "conflict_id": event.conflict_id, "stakeholders": decisions }))
+    tracing::info!(
+        scene_id = event.scene_id,
+        conflict_id = event.conflict_id,
+        "conflict updated handled"
+    );
+    Ok(
+        json!({ "scene_id": event.scene_id, "conflict_id": event.conflict_id, "stakeholders": decisions }),
+    )
 }
 
 /// Dispatches reaction generation for every affected stakeholder; returns at once.
@@ -128,14 +154,27 @@ pub async fn player_choice(ctx: &HotContext, event: PlayerChoice) -> Result<Valu
     for stakeholder in &event.affected {
         let behavior = determine_scene_behavior(stakeholder, event.intensity);
         let context = ["reaction", &event.conflict_id.to_string(), &event.choice_id];
-        let mut job = plan_job(event.scene_id, event.conflict_id, stakeholder, ActionKind::Reaction, behavior, &context);
+        let mut job = plan_job(
+            event.scene_id,
+            event.conflict_id,
+            stakeholder,
+            ActionKind::Reaction,
+            behavior,
+            &context,
+        );
         job.choice_id = Some(event.choice_id.clone());
         job.priority += 1;
         let dispatched = stakeholder.active && dispatch_reaction_generation(ctx, &job).await;
-        decisions.push(StakeholderDecision { stakeholder_id: stakeholder.id, behavior, dispatched });
+        decisions.push(StakeholderDecision {
+            stakeholder_id: stakeholder.id,
+            behavior,
+            dispatched,
+        });
     }
     tracing::info!(scene_id = event.scene_id, conflict_id = event.conflict_id, choice_id = %event.choice_id, "player choice handled");
-    Ok(json!({ "scene_id": event.scene_id, "choice_id": event.choice_id, "stakeholders": decisions }))
+    Ok(
+        json!({ "scene_id": event.scene_id, "choice_id": event.choice_id, "stakeholders": decisions }),
+    )
 }
 
 /// Returns the ready planned actions of the scene, marked consumed, plus behaviour hints. No model call.
@@ -157,12 +196,21 @@ pub async fn state_sync(ctx: &HotContext, event: StateSync) -> Result<Value, Han
             })
         })
         .collect();
-    tracing::info!(scene_id = event.scene_id, actions = actions.len(), "state sync handled");
-    Ok(json!({ "scene_id": event.scene_id, "scene_hash": hash, "planned_actions": actions, "behavior_hints": hints }))
+    tracing::info!(
+        scene_id = event.scene_id,
+        actions = actions.len(),
+        "state sync handled"
+    );
+    Ok(
+        json!({ "scene_id": event.scene_id, "scene_hash": hash, "planned_actions": actions, "behavior_hints": hints }),
+    )
 }
 
 /// Dispatches a decision for the requested stakeholder and intent; returns at once.
-pub async fn direct_action_request(ctx: &HotContext, event: DirectActionRequest) -> Result<Value, HandlerError> {
+pub async fn direct_action_request(
+    ctx: &HotContext,
+    event: DirectActionRequest,
+) -> Result<Value, HandlerError> {
     check_id("scene_id", event.scene_id)?;
     check_id("conflict_id", event.conflict_id)?;
     check_text("intent", &event.intent, 500)?;
@@ -171,8 +219,14 @@ pub async fn direct_action_request(ctx: &HotContext, event: DirectActionRequest)
 
     let behavior = determine_scene_behavior(&event.stakeholder, event.intensity);
     let context = ["decision", &event.conflict_id.to_string(), &event.intent];
-    let mut job =
-        plan_job(event.scene_id, event.conflict_id, &event.stakeholder, ActionKind::Decision, behavior, &context);
+    let mut job = plan_job(
+        event.scene_id,
+        event.conflict_id,
+        &event.stakeholder,
+        ActionKind::Decision,
+        behavior,
+        &context,
+    );
     job.intent = Some(event.intent.clone());
     job.priority = 9;
     let dispatched = dispatch_action_generation(ctx, &job).await;
@@ -183,13 +237,18 @@ pub async fn direct_action_request(ctx: &HotContext, event: DirectActionRequest)
         dispatched,
         "direct action request handled"
     );
-    Ok(json!({ "stakeholder_id": event.stakeholder.id, "behavior": behavior, "dispatched": dispatched }))
+    Ok(
+        json!({ "stakeholder_id": event.stakeholder.id, "behavior": behavior, "dispatched": dispatched }),
+    )
 }
 
 /// Lists the ready planned actions of a scene without consuming them.
 pub async fn planned_actions(ctx: &HotContext, scene_id: i64) -> Result<Value, HandlerError> {
     check_id("scene_id", scene_id)?;
     let hash = scene_hash(scene_id);
-    let actions = ctx.store.list_ready_for_scene(&hash, STATE_SYNC_LIMIT).await?;
+    let actions = ctx
+        .store
+        .list_ready_for_scene(&hash, STATE_SYNC_LIMIT)
+        .await?;
     Ok(json!({ "scene_id": scene_id, "scene_hash": hash, "planned_actions": actions }))
 }

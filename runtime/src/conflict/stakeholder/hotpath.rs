@@ -41,7 +41,8 @@ pub fn determine_scene_behavior(stakeholder: &StakeholderState, intensity: f64) 
     if !stakeholder.active {
         return Behavior::Idle;
     }
-    let drive = 0.5 * unit(stakeholder.aggression) + 0.3 * unit(stakeholder.stress) + 0.2 * unit(intensity);
+    let drive =
+        0.5 * unit(stakeholder.aggression) + 0.3 * unit(stakeholder.stress) + 0.2 * unit(intensity);
     if drive >= 0.6 {
         Behavior::Aggressive
     } else if unit(stakeholder.loyalty) > 0.7 {
@@ -55,8 +56,14 @@ pub fn determine_scene_behavior(stakeholder: &StakeholderState, intensity: f64) 
 
 /// Returns whether a stakeholder needs a new plan: it is active, has no ready plan in this conflict,
 /// and either the conflict's intensity is at least 0.3 or its own stress is at least 0.5.
-pub fn should_dispatch_action_generation(stakeholder: &StakeholderState, intensity: f64, ready_plans: i64) -> bool {
-    stakeholder.active && ready_plans == 0 && (unit(intensity) >= 0.3 || unit(stakeholder.stress) >= 0.5)
+pub fn should_dispatch_action_generation(
+    stakeholder: &StakeholderState,
+    intensity: f64,
+    ready_plans: i64,
+) -> bool {
+    stakeholder.active
+        && ready_plans == 0
+        && (unit(intensity) >= 0.3 || unit(stakeholder.stress) >= 0.5)
 }
 
 /// Returns the priority of a plan: aggressive plans first, idle last.
@@ -80,7 +87,9 @@ pub async fn fetch_ready_actions_for_scene(
     scene_hash: &str,
     limit: u32,
 ) -> Result<Vec<PlannedAction>, StoreError> {
-    ctx.store.claim_ready_for_scene(scene_hash, crate::store::now_ms(), limit).await
+    ctx.store
+        .claim_ready_for_scene(scene_hash, crate::store::now_ms(), limit)
+        .await
 }
 
 /// Dispatches `generate_stakeholder_action` under a per-context lock; returns whether it was queued.
@@ -119,8 +128,15 @@ async fn dispatch_plan(ctx: &HotContext, name: TaskName, job: &PlanJob) -> bool 
 /// Ensures a stakeholder's details are cached; on a miss dispatches `populate_stakeholder_details`.
 pub async fn ensure_stakeholder_details(ctx: &HotContext, stakeholder: &StakeholderState) -> bool {
     let key = keys::stakeholder_details(stakeholder.id);
-    let job = DetailsJob { stakeholder_id: stakeholder.id, role: stakeholder.role.clone() };
-    let task = Task::new(TaskName::PopulateStakeholderDetails, stakeholder.id, json!(job));
+    let job = DetailsJob {
+        stakeholder_id: stakeholder.id,
+        role: stakeholder.role.clone(),
+    };
+    let task = Task::new(
+        TaskName::PopulateStakeholderDetails,
+        stakeholder.id,
+        json!(job),
+    );
     matches!(read_or_dispatch(ctx, &key, task).await, Lookup::Hit(_))
 }
 
@@ -129,18 +145,37 @@ mod tests {
     use super::*;
 
     fn stakeholder(stress: f64, aggression: f64, loyalty: f64) -> StakeholderState {
-        StakeholderState { id: 1, role: "guard".into(), stress, aggression, loyalty, active: true }
+        StakeholderState {
+            id: 1,
+            role: "guard".into(),
+            stress,
+            aggression,
+            loyalty,
+            active: true,
+        }
     }
 
     #[test]
     fn behavior_follows_drive_thresholds() {
         // drive = 0.5 * 0.8 + 0.3 * 0.5 + 0.2 * 0.5 = 0.65
-        assert_eq!(determine_scene_behavior(&stakeholder(0.5, 0.8, 0.9), 0.5), Behavior::Aggressive);
+        assert_eq!(
+            determine_scene_behavior(&stakeholder(0.5, 0.8, 0.9), 0.5),
+            Behavior::Aggressive
+        );
         // drive = 0.5 * 0.2 + 0.3 * 0.2 + 0.2 * 0.5 = 0.26, loyal
-        assert_eq!(determine_scene_behavior(&stakeholder(0.2, 0.2, 0.9), 0.5), Behavior::Cooperative);
+        assert_eq!(
+            determine_scene_behavior(&stakeholder(0.2, 0.2, 0.9), 0.5),
+            Behavior::Cooperative
+        );
         // drive = 0.5 * 0.2 + 0.3 * 0.8 + 0.2 * 0.5 = 0.44, stressed
-        assert_eq!(determine_scene_behavior(&stakeholder(0.8, 0.2, 0.1), 0.5), Behavior::Defensive);
-        assert_eq!(determine_scene_behavior(&stakeholder(0.1, 0.1, 0.1), 0.1), Behavior::Cautious);
+        assert_eq!(
+            determine_scene_behavior(&stakeholder(0.8, 0.2, 0.1), 0.5),
+            Behavior::Defensive
+        );
+        assert_eq!(
+            determine_scene_behavior(&stakeholder(0.1, 0.1, 0.1), 0.1),
+            Behavior::Cautious
+        );
     }
 
     #[test]
@@ -156,12 +191,19 @@ mod tests {
         assert!(should_dispatch_action_generation(&state, 0.3, 0));
         assert!(!should_dispatch_action_generation(&state, 0.3, 1));
         assert!(!should_dispatch_action_generation(&state, 0.29, 0));
-        assert!(should_dispatch_action_generation(&stakeholder(0.5, 0.0, 0.0), 0.0, 0));
+        assert!(should_dispatch_action_generation(
+            &stakeholder(0.5, 0.0, 0.0),
+            0.0,
+            0
+        ));
     }
 
     #[test]
     fn context_hash_is_stable() {
-        assert_eq!(plan_context_hash(&["1", "2"]), plan_context_hash(&["1", "2"]));
+        assert_eq!(
+            plan_context_hash(&["1", "2"]),
+            plan_context_hash(&["1", "2"])
+        );
         assert_ne!(plan_context_hash(&["1", "2"]), plan_context_hash(&["12"]));
     }
 

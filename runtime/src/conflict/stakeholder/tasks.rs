@@ -13,13 +13,19 @@ const PLANNER_PROMPT: &str = "You decide what a non-player character does next i
      Answer with a JSON object with the fields action, target and dialogue.";
 
 /// Generates a planned action and stores it; a second run for the same context stores nothing new.
-pub async fn generate_stakeholder_action(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
+pub async fn generate_stakeholder_action(
+    ctx: &TaskContext,
+    payload: &Value,
+) -> Result<(), TaskError> {
     let job: PlanJob = parse_payload(payload)?;
     plan(ctx, TaskName::GenerateStakeholderAction, job).await
 }
 
 /// Generates a reaction to a player choice and stores it; idempotent per choice and stakeholder.
-pub async fn generate_stakeholder_reaction(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
+pub async fn generate_stakeholder_reaction(
+    ctx: &TaskContext,
+    payload: &Value,
+) -> Result<(), TaskError> {
     let job: PlanJob = parse_payload(payload)?;
     plan(ctx, TaskName::GenerateStakeholderReaction, job).await
 }
@@ -33,8 +39,14 @@ async fn plan(ctx: &TaskContext, name: TaskName, job: PlanJob) -> Result<(), Tas
         "choice_id": job.choice_id,
         "intent": job.intent,
     });
-    let user = format!("Plan the next {} of stakeholder {}.", job.kind.as_str(), job.stakeholder_id);
-    let answer = ask_model(ctx, name, PLANNER_PROMPT, user, facts, true).await?.into_json();
+    let user = format!(
+        "Plan the next {} of stakeholder {}.",
+        job.kind.as_str(),
+        job.stakeholder_id
+    );
+    let answer = ask_model(ctx, name, PLANNER_PROMPT, user, facts, true)
+        .await?
+        .into_json();
     let action = NewPlannedAction {
         stakeholder_id: job.stakeholder_id,
         scene_id: Some(job.scene_id),
@@ -46,7 +58,11 @@ async fn plan(ctx: &TaskContext, name: TaskName, job: PlanJob) -> Result<(), Tas
         context_hash: job.context_hash.clone(),
         available_at_ms: crate::store::now_ms(),
     };
-    let inserted = ctx.store.insert(action).await.map_err(|error| TaskError::Retryable(error.to_string()))?;
+    let inserted = ctx
+        .store
+        .insert(action)
+        .await
+        .map_err(|error| TaskError::Retryable(error.to_string()))?;
     tracing::info!(
         stakeholder_id = job.stakeholder_id,
         conflict_id = job.conflict_id,
@@ -59,13 +75,32 @@ async fn plan(ctx: &TaskContext, name: TaskName, job: PlanJob) -> Result<(), Tas
 }
 
 /// Writes a short description of a stakeholder to the cache.
-pub async fn populate_stakeholder_details(ctx: &TaskContext, payload: &Value) -> Result<(), TaskError> {
+pub async fn populate_stakeholder_details(
+    ctx: &TaskContext,
+    payload: &Value,
+) -> Result<(), TaskError> {
     let job: DetailsJob = parse_payload(payload)?;
     let facts = json!({ "stakeholder_id": job.stakeholder_id, "role": job.role });
-    let user = format!("Describe stakeholder {} in two sentences.", job.stakeholder_id);
-    let text = ask_model(ctx, TaskName::PopulateStakeholderDetails, NARRATOR_PROMPT, user, facts, false)
-        .await?
-        .into_text();
+    let user = format!(
+        "Describe stakeholder {} in two sentences.",
+        job.stakeholder_id
+    );
+    let text = ask_model(
+        ctx,
+        TaskName::PopulateStakeholderDetails,
+        NARRATOR_PROMPT,
+        user,
+        facts,
+        false,
+    )
+    .await?
+    .into_text();
     let key = keys::stakeholder_details(job.stakeholder_id);
-    store_in_cache(ctx, &key.key, json!({ "role": job.role, "description": text }), key.ttl).await
+    store_in_cache(
+        ctx,
+        &key.key,
+        json!({ "role": job.role, "description": text }),
+        key.ttl,
+    )
+    .await
 }

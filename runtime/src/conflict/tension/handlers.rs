@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::hotpath::{
-    calculate_tension_score, get_tension_bundle, is_escalation, queue_bundle_refresh, queue_escalation_narration,
-    queue_manifestation_generation, tension_band, TensionBand,
+    calculate_tension_score, get_tension_bundle, is_escalation, queue_bundle_refresh,
+    queue_escalation_narration, queue_manifestation_generation, tension_band, TensionBand,
 };
 use super::{EscalationJob, TensionFactors, TensionJob};
 use crate::conflict::events::{check_id, check_range, ValidationError};
@@ -40,7 +40,11 @@ pub async fn tension_update(ctx: &HotContext, event: TensionUpdate) -> Result<Va
 
     let score = calculate_tension_score(&event.factors);
     let band = tension_band(score);
-    let job = TensionJob { scene_id: event.scene_id, scene_hash: scene_hash(event.scene_id), factors: event.factors };
+    let job = TensionJob {
+        scene_id: event.scene_id,
+        scene_hash: scene_hash(event.scene_id),
+        factors: event.factors,
+    };
     let refresh_dispatched = queue_bundle_refresh(ctx, &job).await;
     let mut manifestations_dispatched = false;
     if band >= TensionBand::Tense {
@@ -49,11 +53,21 @@ pub async fn tension_update(ctx: &HotContext, event: TensionUpdate) -> Result<Va
     let escalated = is_escalation(event.previous_score, score);
     let mut escalation_dispatched = false;
     if escalated {
-        let escalation =
-            EscalationJob { scene_id: event.scene_id, conflict_id: event.conflict_id, score, band: band.as_str().into() };
+        let escalation = EscalationJob {
+            scene_id: event.scene_id,
+            conflict_id: event.conflict_id,
+            score,
+            band: band.as_str().into(),
+        };
         escalation_dispatched = queue_escalation_narration(ctx, &escalation).await;
     }
-    tracing::info!(scene_id = event.scene_id, conflict_id = event.conflict_id, score, escalated, "tension update handled");
+    tracing::info!(
+        scene_id = event.scene_id,
+        conflict_id = event.conflict_id,
+        score,
+        escalated,
+        "tension update handled"
+    );
     Ok(json!({
         "score": score,
         "band": band,
@@ -65,7 +79,11 @@ pub async fn tension_update(ctx: &HotContext, event: TensionUpdate) -> Result<Va
 }
 
 /// Returns the scene's tension bundle from the cache, or a rule-based fallback while it is generated.
-pub async fn scene_tension(ctx: &HotContext, scene_id: i64, factors: TensionFactors) -> Result<Value, HandlerError> {
+pub async fn scene_tension(
+    ctx: &HotContext,
+    scene_id: i64,
+    factors: TensionFactors,
+) -> Result<Value, HandlerError> {
     check_id("scene_id", scene_id)?;
     validate_factors(&factors)?;
     Ok(get_tension_bundle(ctx, scene_id, factors).await)

@@ -60,14 +60,22 @@ pub fn is_escalation(previous_score: f64, score: f64) -> bool {
 }
 
 fn bundle_task(job: &TensionJob) -> Task {
-    Task::new(TaskName::UpdateTensionBundleCache, &job.scene_hash, json!(job))
+    Task::new(
+        TaskName::UpdateTensionBundleCache,
+        &job.scene_hash,
+        json!(job),
+    )
 }
 
 /// Returns the cached tension bundle, or dispatches its update and returns a rule-based fallback.
 pub async fn get_tension_bundle(ctx: &HotContext, scene_id: i64, factors: TensionFactors) -> Value {
     let hash = scene_hash(scene_id);
     let key = keys::tension_bundle(&hash);
-    let job = TensionJob { scene_id, scene_hash: hash.clone(), factors };
+    let job = TensionJob {
+        scene_id,
+        scene_hash: hash.clone(),
+        factors,
+    };
     match read_or_dispatch(ctx, &key, bundle_task(&job)).await {
         Lookup::Hit(bundle) => bundle,
         Lookup::Miss { dispatched } => {
@@ -95,14 +103,24 @@ pub async fn queue_manifestation_generation(ctx: &HotContext, job: &TensionJob) 
     let band = tension_band(calculate_tension_score(&job.factors));
     let suffix = format!("{}:{}", job.scene_hash, band.as_str());
     let lock = format!("lock:tension_manifestations:{suffix}");
-    dispatch_once(ctx, &lock, Task::new(TaskName::GenerateTensionManifestations, suffix, json!(job))).await
+    dispatch_once(
+        ctx,
+        &lock,
+        Task::new(TaskName::GenerateTensionManifestations, suffix, json!(job)),
+    )
+    .await
 }
 
 /// Dispatches escalation narration for a conflict; returns whether this call queued it.
 pub async fn queue_escalation_narration(ctx: &HotContext, job: &EscalationJob) -> bool {
     let key = keys::escalation_narrative(job.conflict_id);
     let suffix = format!("{}:{}", job.conflict_id, job.band);
-    dispatch_once(ctx, &key.lock_name(), Task::new(TaskName::NarrateEscalation, suffix, json!(job))).await
+    dispatch_once(
+        ctx,
+        &key.lock_name(),
+        Task::new(TaskName::NarrateEscalation, suffix, json!(job)),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -110,23 +128,50 @@ mod tests {
     use super::*;
 
     fn assert_close(actual: f64, expected: f64) {
-        assert!((actual - expected).abs() < 1e-9, "expected {expected}, got {actual}");
+        assert!(
+            (actual - expected).abs() < 1e-9,
+            "expected {expected}, got {actual}"
+        );
     }
 
-    fn factors(hostility: f64, stakes: f64, proximity: f64, secrets: f64, time_pressure: f64) -> TensionFactors {
-        TensionFactors { hostility, stakes, proximity, secrets, time_pressure }
+    fn factors(
+        hostility: f64,
+        stakes: f64,
+        proximity: f64,
+        secrets: f64,
+        time_pressure: f64,
+    ) -> TensionFactors {
+        TensionFactors {
+            hostility,
+            stakes,
+            proximity,
+            secrets,
+            time_pressure,
+        }
     }
 
     #[test]
     fn score_is_weighted_sum() {
-        assert_close(calculate_tension_score(&factors(1.0, 1.0, 1.0, 1.0, 1.0)), 1.0);
-        assert_close(calculate_tension_score(&factors(1.0, 0.0, 0.0, 0.0, 0.0)), 0.35);
-        assert_close(calculate_tension_score(&factors(0.5, 0.4, 0.2, 0.0, 1.0)), 0.405);
+        assert_close(
+            calculate_tension_score(&factors(1.0, 1.0, 1.0, 1.0, 1.0)),
+            1.0,
+        );
+        assert_close(
+            calculate_tension_score(&factors(1.0, 0.0, 0.0, 0.0, 0.0)),
+            0.35,
+        );
+        assert_close(
+            calculate_tension_score(&factors(0.5, 0.4, 0.2, 0.0, 1.0)),
+            0.405,
+        );
     }
 
     #[test]
     fn score_clamps_factors() {
-        assert_close(calculate_tension_score(&factors(2.0, -1.0, 0.0, 0.0, 0.0)), 0.35);
+        assert_close(
+            calculate_tension_score(&factors(2.0, -1.0, 0.0, 0.0, 0.0)),
+            0.35,
+        );
     }
 
     #[test]

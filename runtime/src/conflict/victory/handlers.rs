@@ -29,8 +29,16 @@ pub async fn victory_check(ctx: &HotContext, event: VictoryCheck) -> Result<Valu
     check_len("contenders", event.contenders.len(), 1, 64)?;
     check_range("threshold", event.threshold, 0.0, 1.0)?;
     for (index, contender) in event.contenders.iter().enumerate() {
-        check_id(&format!("contenders[{index}].stakeholder_id"), contender.stakeholder_id)?;
-        check_range(&format!("contenders[{index}].progress"), contender.progress, 0.0, 1.0)?;
+        check_id(
+            &format!("contenders[{index}].stakeholder_id"),
+            contender.stakeholder_id,
+        )?;
+        check_range(
+            &format!("contenders[{index}].progress"),
+            contender.progress,
+            0.0,
+            1.0,
+        )?;
     }
     let victory = evaluate_victory(&event.contenders, event.threshold);
     let mut dispatched = false;
@@ -49,5 +57,7 @@ pub async fn victory_check(ctx: &HotContext, event: VictoryCheck) -> Result<Valu
         winner_id = victory.map(|v| v.winner_id),
         "victory check handled"
     );
-    Ok(json!({ "conflict_id": event.conflict_id, "victory": victory, "narration_dispatched": dispatched }))
+    Ok(
+        json!({ "conflict_id": event.conflict_id, "victory": victory, "narration_dispatched": dispatched }),
+    )
 }

@@ -31,19 +31,33 @@ pub struct Victory {
 /// Ties on progress go to the lower stakeholder id.
 pub fn evaluate_victory(contenders: &[Contender], threshold: f64) -> Option<Victory> {
     let mut ranked: Vec<Contender> = contenders.to_vec();
-    ranked.sort_by(|a, b| b.progress.total_cmp(&a.progress).then(a.stakeholder_id.cmp(&b.stakeholder_id)));
+    ranked.sort_by(|a, b| {
+        b.progress
+            .total_cmp(&a.progress)
+            .then(a.stakeholder_id.cmp(&b.stakeholder_id))
+    });
     let leader = ranked.first()?;
     let runner_up = ranked.get(1).map_or(0.0, |contender| contender.progress);
     let margin = leader.progress - runner_up;
     let wins = leader.progress >= threshold && (ranked.len() == 1 || margin >= VICTORY_MARGIN);
-    wins.then_some(Victory { winner_id: leader.stakeholder_id, margin })
+    wins.then_some(Victory {
+        winner_id: leader.stakeholder_id,
+        margin,
+    })
 }
 
 /// Dispatches victory narration unless it is cached; returns whether this call queued it.
 pub async fn queue_victory_narration(ctx: &HotContext, job: &VictoryJob) -> bool {
     let key = keys::victory_narrative(job.conflict_id);
-    let task = Task::new(TaskName::NarrateVictory, format!("{}:{}", job.conflict_id, job.winner_id), json!(job));
-    matches!(read_or_dispatch(ctx, &key, task).await, Lookup::Miss { dispatched: true })
+    let task = Task::new(
+        TaskName::NarrateVictory,
+        format!("{}:{}", job.conflict_id, job.winner_id),
+        json!(job),
+    );
+    matches!(
+        read_or_dispatch(ctx, &key, task).await,
+        Lookup::Miss { dispatched: true }
+    )
 }
 
 #[cfg(test)]
@@ -51,7 +65,10 @@ mod tests {
     use super::*;
 
     fn contender(stakeholder_id: i64, progress: f64) -> Contender {
-        Contender { stakeholder_id, progress }
+        Contender {
+            stakeholder_id,
+            progress,
+        }
     }
 
     #[test]
@@ -63,17 +80,26 @@ mod tests {
 
     #[test]
     fn narrow_lead_does_not_win() {
-        assert_eq!(evaluate_victory(&[contender(1, 0.95), contender(2, 0.85)], 0.9), None);
+        assert_eq!(
+            evaluate_victory(&[contender(1, 0.95), contender(2, 0.85)], 0.9),
+            None
+        );
     }
 
     #[test]
     fn leader_below_threshold_does_not_win() {
-        assert_eq!(evaluate_victory(&[contender(1, 0.8), contender(2, 0.1)], 0.9), None);
+        assert_eq!(
+            evaluate_victory(&[contender(1, 0.8), contender(2, 0.1)], 0.9),
+            None
+        );
     }
 
     #[test]
     fn single_contender_needs_only_threshold() {
-        assert_eq!(evaluate_victory(&[contender(4, 0.9)], 0.9).map(|v| v.winner_id), Some(4));
+        assert_eq!(
+            evaluate_victory(&[contender(4, 0.9)], 0.9).map(|v| v.winner_id),
+            Some(4)
+        );
         assert_eq!(evaluate_victory(&[], 0.9), None);
     }
 }
