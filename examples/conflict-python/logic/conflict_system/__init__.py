@@ -1,0 +1,1 @@
+"""The conflict system: slow model functions, hot-path helpers and event handlers."""
