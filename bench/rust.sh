@@ -31,9 +31,12 @@ serde = "=1.0.219"
 hyper = { version = "=1.7.0", features = ["full"] }
 TOML
 touch "$work/fetch/src/lib.rs"
-CARGO_HOME="$work/cargo-home" cargo fetch -q --manifest-path "$work/fetch/Cargo.toml"
+# The registry download is kept between runs in GUARD_BENCH_CACHE (outside the repository).
+cache=${GUARD_BENCH_CACHE:-/tmp/guard-bench-cache}
+mkdir -p "$cache"
+CARGO_HOME="$cache/cargo-home" cargo fetch -q --manifest-path "$work/fetch/Cargo.toml"
 for crate in tokio-1.47.1 syn-2.0.106 regex-1.11.2 serde-1.0.219 hyper-1.7.0 regex-syntax-0.8.6 regex-automata-0.4.10; do
-  src=$(find "$work/cargo-home/registry/src" -maxdepth 2 -type d -name "$crate" | head -n 1)
+  src=$(find "$cache/cargo-home/registry/src" -maxdepth 2 -type d -name "$crate" | head -n 1)
   [ -n "$src" ] && cp -r "$src" "$work/corpus/"
 done
 
@@ -74,7 +77,8 @@ measure() { # label, then the command
 
 echo
 echo "corpus: $files files, $lines lines of Rust (tokio, syn, regex, regex-syntax, regex-automata, serde, hyper)"
-(cd "$work/corpus" && "$guard" --format json > "$work/findings.json" 2>/dev/null || true)
+(cd "$work/corpus" && "$guard" --format json > "$work/findings.json" 2> "$work/stderr" || true)
+[ -s "$work/findings.json" ] || { echo "the guard failed on the corpus:"; cat "$work/stderr"; exit 1; }
 findings=$(python3 -c "import json,sys; print(json.load(open('$work/findings.json'))['summary']['findings'])")
 echo "guard findings: $findings"
 measure guard-transitive bash -c "cd '$work/corpus' && '$guard' --format json"
@@ -92,7 +96,7 @@ disallowed-methods = ["std::thread::sleep", "std::fs::read_to_string", "std::pro
 TOML
 guard_lines=$(find "$clippy_dir" -name '*.rs' -print0 | xargs -0 cat | wc -l)
 echo "regex-syntax: $guard_lines lines"
-measure clippy-regex-syntax bash -c "cd '$clippy_dir' && CARGO_HOME='$work/cargo-home' CARGO_TARGET_DIR='$work/clippy-target' cargo clippy -q --offline --lib -- -W clippy::disallowed_methods >/dev/null 2>&1; rm -rf '$work/clippy-target'"
+measure clippy-regex-syntax bash -c "cd '$clippy_dir' && CARGO_HOME='$cache/cargo-home' CARGO_TARGET_DIR='$work/clippy-target' cargo clippy -q --offline --lib -- -W clippy::disallowed_methods >/dev/null 2>&1; rm -rf '$work/clippy-target'"
 cp "$work/corpus/rules.toml" "$clippy_dir/rules.toml"
 measure guard-regex-syntax bash -c "cd '$clippy_dir' && '$guard' --format json"
 echo "ratio clippy / guard on regex-syntax: $(echo "$(cat "$work/median-clippy-regex-syntax") / $(cat "$work/median-guard-regex-syntax")" | bc -l | cut -c1-7)"

@@ -6,7 +6,10 @@
 //! shortest chain to that ban. The work is linear in the size of the graph per
 //! ban, and recursion terminates because each function is visited once.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::Arc;
 
 use crate::config::{Ban, Config};
 use crate::engine::Analysis;
@@ -22,7 +25,7 @@ pub struct Edge {
     pub target: FunctionId,
     /// How the call reaches the target when that is not a plain call:
     /// dynamic dispatch to one of several implementations.
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 /// The call graph: outgoing edges per function, by dense function number.
@@ -30,7 +33,7 @@ pub struct CallGraph {
     /// The first dense number of each module's functions.
     offsets: Vec<usize>,
     /// Methods that override or implement a base or trait method.
-    pub overriders: HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>>,
+    pub overriders: HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>>,
     pub ids: Vec<FunctionId>,
     pub edges: Vec<Vec<Edge>>,
     reverse: Vec<Vec<(usize, usize)>>,
@@ -133,9 +136,9 @@ impl CallGraph {
 
 /// Maps `Type::method` of a base class or trait to the methods that override
 /// or implement it in other project types.
-pub(crate) fn overriding_methods(analysis: &Analysis) -> HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>> {
+pub(crate) fn overriding_methods(analysis: &Analysis) -> HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>> {
     let index = &analysis.index;
-    let mut out: HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>> = HashMap::new();
+    let mut out: HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>> = HashMap::default();
     for (type_name, info) in &index.types {
         let mut ancestors: Vec<QualifiedName> = info.traits.clone();
         let mut pending = index.bases_of(type_name);
@@ -146,12 +149,18 @@ pub(crate) fn overriding_methods(analysis: &Analysis) -> HashMap<QualifiedName, 
             pending.extend(index.bases_of(&base));
             ancestors.push(base);
         }
+        if ancestors.is_empty() {
+            continue;
+        }
+        let Some(&(first, _)) = info.methods.values().flatten().next() else { continue };
+        let separator = index.modules[first.module].language.separator();
+        let note: Arc<str> = format!("may dispatch to the implementation in `{}`", type_name.join(separator)).into();
         for (method, definitions) in &info.methods {
             for ancestor in &ancestors {
                 let mut key = ancestor.clone();
                 key.push(method.clone());
                 for (id, _) in definitions {
-                    out.entry(key.clone()).or_default().push((*id, type_name.clone()));
+                    out.entry(key.clone()).or_default().push((*id, note.clone()));
                 }
             }
         }
@@ -170,11 +179,11 @@ pub(crate) fn overriding_methods(analysis: &Analysis) -> HashMap<QualifiedName, 
 // keep the receiver's class.
 pub(crate) fn targets_of(
     analysis: &Analysis,
-    overriders: &HashMap<QualifiedName, Vec<(FunctionId, QualifiedName)>>,
+    overriders: &HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>>,
     names: &[QualifiedName],
-) -> Vec<(FunctionId, Option<String>)> {
-    let mut out: Vec<(FunctionId, Option<String>)> = Vec::new();
-    let mut defaults: Vec<(FunctionId, Option<String>)> = Vec::new();
+) -> Vec<(FunctionId, Option<Arc<str>>)> {
+    let mut out: Vec<(FunctionId, Option<Arc<str>>)> = Vec::new();
+    let mut defaults: Vec<(FunctionId, Option<Arc<str>>)> = Vec::new();
     for name in names {
         let Some(ids) = analysis.index.functions.get(name) else { continue };
         let is_trait_default = name.len() > 1 && analysis.index.types.get(&name[..name.len() - 1]).is_some_and(|t| t.is_trait);
@@ -187,15 +196,12 @@ pub(crate) fn targets_of(
         return if out.is_empty() { defaults } else { out };
     }
     out.extend(defaults);
+    let mut seen: HashSet<FunctionId> = out.iter().map(|(id, _)| *id).collect();
     for name in names {
-        let Some(implementations) = overriders.get(name) else { continue };
-        let separator = analysis.index.modules[implementations[0].0.module].language.separator();
-        for (id, type_name) in implementations {
-            if out.iter().any(|(existing, _)| existing == id) {
-                continue;
+        for (id, note) in overriders.get(name).into_iter().flatten() {
+            if seen.insert(*id) {
+                out.push((*id, Some(note.clone())));
             }
-            let note = format!("may dispatch to the implementation in `{}`", type_name.join(separator));
-            out.push((*id, Some(note)));
         }
     }
     out
@@ -219,7 +225,7 @@ pub fn chain_from(analysis: &Analysis, graph: &CallGraph, reach: &Reach, start: 
             Some(Step::Banned { site, name }) => (*site, name.join(separator), None, None),
             Some(Step::Call { edge }) => {
                 let edge = &graph.edges[number][*edge];
-                (edge.site, function_name(analysis, edge.target), Some(edge.target), edge.note.clone())
+                (edge.site, function_name(analysis, edge.target), Some(edge.target), edge.note.as_deref().map(String::from))
             }
             None => break,
         };

@@ -64,6 +64,11 @@ enum Command {
         /// A rule kind (`forbidden-call`) or a rule id from rules.toml.
         rule: String,
     },
+    /// Print every ban a function reaches through the call graph, with the chains.
+    ExplainPath {
+        /// A qualified function name (`app::helpers::a`, `pkg.mod.Class.method`) or its last segments.
+        function: String,
+    },
 }
 
 /// Runs the command line and returns the exit code.
@@ -93,6 +98,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Check { paths }) => check(&config, &paths, cli.format, color, cli.quiet),
         Some(Command::Rules) => list_rules(&config),
         Some(Command::Explain { rule }) => explain_rule(&config, &rule),
+        Some(Command::ExplainPath { function }) => crate::explain_path::explain_path(&config, &function),
     }
 }
 
@@ -135,8 +141,11 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
     };
 
     let analysis = analyze(config);
+    let timer = crate::engine::PhaseTimer::start();
     warn_unmatched_bans(config, &analysis);
+    timer.phase("check bans against the index");
     let mut findings = rules::check_all(&analysis, config);
+    timer.phase("rules and call graph");
     let mut errors = analysis.errors.clone();
     if !selected.is_empty() {
         let is_selected = |file: &String| selected.iter().any(|s| s == file || file.starts_with(&format!("{s}/")));

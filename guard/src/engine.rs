@@ -14,6 +14,7 @@ use crate::discover::discover;
 use crate::frontend::Frontend;
 use crate::index::{Index, QualifiedName};
 use crate::model::Module;
+use crate::rules::scope::compute_handed_off;
 use crate::rust::crates::{assign_module_paths, read_package};
 use crate::python::PythonFrontend;
 use crate::rust::RustFrontend;
@@ -31,9 +32,22 @@ pub struct Analysis {
     pub sources: HashMap<String, Arc<SourceFile>>,
     pub files_checked: usize,
     call_graph: OnceLock<CallGraph>,
+    hand_offs: OnceLock<Vec<Vec<bool>>>,
 }
 
 impl Analysis {
+    /// Returns, per module and call site, whether the call only hands work off.
+    pub fn hand_offs(&self, config: &Config) -> &Vec<Vec<bool>> {
+        self.hand_offs.get_or_init(|| {
+            self.index
+                .modules
+                .par_iter()
+                .enumerate()
+                .map(|(m, module)| (0..module.calls.len()).map(|s| compute_handed_off(self, config, m, s)).collect())
+                .collect()
+        })
+    }
+
     /// Returns the call graph, built on first use.
     pub fn call_graph(&self, config: &Config) -> &CallGraph {
         self.call_graph.get_or_init(|| CallGraph::build(self, config))
@@ -59,6 +73,7 @@ pub fn analyze(config: &Config) -> Analysis {
 }
 
 fn analyze_in_pool(config: &Config) -> Analysis {
+    let timer = PhaseTimer::start();
     let frontends = frontends(config);
     let root = &config.root;
     let discovered = discover(root, &config.exclude, |path| frontends.iter().any(|f| f.handles(path)));
@@ -69,6 +84,7 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         .map(|path| lower_file(root, path, &frontends))
         .collect();
 
+    timer.phase("discover, read, parse and lower");
     let mut modules = Vec::new();
     let mut errors = Vec::new();
     let mut sources = HashMap::new();
@@ -90,7 +106,9 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         .collect();
     assign_module_paths(&mut modules, &packages);
 
+    timer.phase("module tree");
     let index = Index::new(modules);
+    timer.phase("index");
     let resolved = index
         .modules
         .par_iter()
@@ -98,8 +116,9 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         .map(|(m, module)| module.calls.iter().map(|call| index.resolve_callee(m, &call.callee)).collect())
         .collect();
 
+    timer.phase("resolve call sites");
     errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    Analysis { index, resolved, errors, sources, files_checked: discovered.sources.len(), call_graph: OnceLock::new() }
+    Analysis { index, resolved, errors, sources, files_checked: discovered.sources.len(), call_graph: OnceLock::new(), hand_offs: OnceLock::new() }
 }
 
 fn lower_file(
@@ -130,4 +149,25 @@ fn lower_file(
         .map(|e| FileError::new(display.clone(), e.span.as_ref(), format!("cannot parse: {}", e.message)))
         .collect();
     (lowered.modules, errors, Some(source))
+}
+
+/// Prints the wall time of each phase to stderr when `GUARD_LOG=timing` is set.
+pub struct PhaseTimer {
+    enabled: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl PhaseTimer {
+    pub fn start() -> Self {
+        let enabled = std::env::var("GUARD_LOG").is_ok_and(|v| v.split(',').any(|p| p == "timing"));
+        PhaseTimer { enabled, last: std::cell::Cell::new(std::time::Instant::now()) }
+    }
+
+    pub fn phase(&self, name: &str) {
+        if self.enabled {
+            let now = std::time::Instant::now();
+            eprintln!("guard: {name}: {:.1} ms", (now - self.last.get()).as_secs_f64() * 1000.0);
+            self.last.set(now);
+        }
+    }
 }

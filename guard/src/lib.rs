@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod discover;
 pub mod engine;
+pub mod explain_path;
 pub mod frontend;
 pub mod index;
 pub mod model;

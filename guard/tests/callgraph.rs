@@ -74,3 +74,18 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn explain_path_prints_chains() {
+    let run = run_guard(&fixture("rust/callgraph"), &["explain-path", "helpers::a"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("app::helpers::a (app/src/helpers.rs:7)"), "{}", run.stdout);
+    assert!(run.stdout.contains("reaches `app::llm::complete` (rule no-model) in 3 calls"), "{}", run.stdout);
+    assert!(run.stdout.contains("app::helpers::c calls `app::llm::complete`"), "{}", run.stdout);
+
+    let safe = run_guard(&fixture("rust/callgraph"), &["explain-path", "app::helpers::safe"]);
+    assert!(safe.stdout.contains("reaches no ban"), "{}", safe.stdout);
+
+    let missing = run_guard(&fixture("rust/callgraph"), &["explain-path", "nowhere"]);
+    assert_eq!(missing.code, 2);
+}

@@ -21,7 +21,7 @@ impl Index {
         self.eval_type_at(module, expr, 0)
     }
 
-    fn eval_type_at(&self, module: usize, expr: &TypeExpr, depth: usize) -> Vec<ResolvedType> {
+    pub(crate) fn eval_type_at(&self, module: usize, expr: &TypeExpr, depth: usize) -> Vec<ResolvedType> {
         if depth > MAX_TYPE_DEPTH {
             return Vec::new();
         }
@@ -85,7 +85,7 @@ impl Index {
     /// such as `Type::new`.
     fn returned_type(&self, module: usize, callee: &Callee, depth: usize) -> Vec<ResolvedType> {
         let mut out = Vec::new();
-        for name in self.resolve_callee(module, callee) {
+        for name in self.resolve_callee_at(module, callee, depth + 1) {
             if self.types.contains_key(&name) {
                 out.push(ResolvedType { path: name, bound: false });
                 continue;
@@ -120,10 +120,17 @@ impl Index {
     /// fields lead to the last segment's method, looked up in the type, its
     /// traits and its bases.
     pub fn method_names(&self, ty: &ResolvedType, segments: &[String]) -> Vec<QualifiedName> {
+        self.method_names_at(ty, segments, 0)
+    }
+
+    pub(crate) fn method_names_at(&self, ty: &ResolvedType, segments: &[String], depth: usize) -> Vec<QualifiedName> {
+        if depth > MAX_TYPE_DEPTH {
+            return Vec::new();
+        }
         let Some((method, fields)) = segments.split_last() else { return Vec::new() };
         let mut types = vec![ty.clone()];
         for field in fields {
-            types = types.iter().flat_map(|t| self.field_type(t, field, 0)).collect();
+            types = types.iter().flat_map(|t| self.field_type(t, field, depth)).collect();
         }
         let mut out = Vec::new();
         for ty in types {

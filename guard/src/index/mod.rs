@@ -6,7 +6,7 @@
 
 mod methods;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Callee, Candidates, Language, Module, PathBase, RawPath};
 
@@ -64,11 +64,11 @@ impl Index {
     pub fn new(modules: Vec<Module>) -> Self {
         let mut index = Index {
             modules,
-            module_paths: HashMap::new(),
-            roots: HashMap::new(),
-            crate_aliases: HashMap::new(),
-            functions: HashMap::new(),
-            types: HashMap::new(),
+            module_paths: HashMap::default(),
+            roots: HashMap::default(),
+            crate_aliases: HashMap::default(),
+            functions: HashMap::default(),
+            types: HashMap::default(),
         };
         index.register_modules();
         index.register_types();
@@ -104,7 +104,7 @@ impl Index {
     }
 
     fn register_types(&mut self) {
-        let mut types = HashMap::new();
+        let mut types = HashMap::default();
         for (m, module) in self.modules.iter().enumerate() {
             for (t, def) in module.types.iter().enumerate() {
                 let mut name = module.path.clone();
@@ -188,10 +188,10 @@ impl Index {
 
     /// Resolves a raw path written in a module into the qualified names it may denote.
     pub fn resolve_raw(&self, module: usize, raw: &RawPath) -> Vec<QualifiedName> {
-        self.resolve_with_status(module, raw).into_iter().map(|(path, _)| path).collect()
+        self.resolve_with_status(module, raw, 0).into_iter().map(|(path, _)| path).collect()
     }
 
-    fn resolve_with_status(&self, module: usize, raw: &RawPath) -> Vec<(QualifiedName, Found)> {
+    fn resolve_with_status(&self, module: usize, raw: &RawPath, hops: usize) -> Vec<(QualifiedName, Found)> {
         let owner = &self.modules[module];
         let mut path: QualifiedName = match raw.base {
             PathBase::Absolute => Vec::new(),
@@ -206,17 +206,25 @@ impl Index {
                 path = replaced;
             }
         }
-        self.canonicalize(owner.language, path, 0)
+        self.canonicalize(owner.language, path, hops)
     }
 
     /// Resolves a candidate list: glob candidates keep only the first that names
     /// a project definition, or every one that leaves the project if none does.
     pub fn resolve_candidates(&self, module: usize, candidates: &Candidates) -> Vec<QualifiedName> {
+        self.resolve_candidates_at(module, candidates, 0)
+    }
+
+    /// Resolves a candidate list, `hops` imports deep into a resolution already under way.
+    pub(crate) fn resolve_candidates_at(&self, module: usize, candidates: &Candidates, hops: usize) -> Vec<QualifiedName> {
+        if hops > MAX_IMPORT_HOPS {
+            return Vec::new();
+        }
         let mut out: Vec<QualifiedName> = Vec::new();
         let mut glob_defined = None;
         let mut glob_external = Vec::new();
         for raw in candidates {
-            for (path, found) in self.resolve_with_status(module, raw) {
+            for (path, found) in self.resolve_with_status(module, raw, hops) {
                 if !raw.via_glob {
                     out.push(path);
                 } else if found == Found::Defined && glob_defined.is_none() {
@@ -282,7 +290,7 @@ impl Index {
         for &i in indices {
             for import in self.modules[i].imports.iter().filter(|im| !im.glob && !im.in_function && im.local == name) {
                 for target in &import.target {
-                    for (mut resolved, found) in self.resolve_with_status(i, target) {
+                    for (mut resolved, found) in self.resolve_with_status(i, target, hops + 1) {
                         resolved.extend(rest.iter().cloned());
                         out.extend(self.canonicalize_again(language, resolved, found, hops));
                     }
@@ -297,7 +305,7 @@ impl Index {
             let module = &self.modules[i];
             for import in module.imports.iter().filter(|im| im.glob && !im.in_function) {
                 for target in &import.target {
-                    for (base, _) in self.resolve_with_status(i, target) {
+                    for (base, _) in self.resolve_with_status(i, target, hops + 1) {
                         if !self.glob_exports(language, &base, name) {
                             continue;
                         }
@@ -348,11 +356,17 @@ impl Index {
 
     /// Resolves a call site's callee into the qualified names it may denote.
     pub fn resolve_callee(&self, module: usize, callee: &Callee) -> Vec<QualifiedName> {
+        self.resolve_callee_at(module, callee, 0)
+    }
+
+    /// Resolves a callee `depth` type evaluations deep (a receiver's type may
+    /// be the return type of another call).
+    pub(crate) fn resolve_callee_at(&self, module: usize, callee: &Callee, depth: usize) -> Vec<QualifiedName> {
         match callee {
             Callee::Path(candidates) => {
                 let mut out = Vec::new();
                 for path in self.resolve_candidates(module, candidates) {
-                    out.extend(self.member_names(module, path));
+                    out.extend(self.member_names(module, path, depth));
                 }
                 out.sort();
                 out.dedup();
@@ -360,8 +374,8 @@ impl Index {
             }
             Callee::Method { receiver, segments } => {
                 let mut out = Vec::new();
-                for ty in self.eval_type(module, receiver) {
-                    out.extend(self.method_names(&ty, segments));
+                for ty in self.eval_type_at(module, receiver, depth + 1) {
+                    out.extend(self.method_names_at(&ty, segments, depth + 1));
                 }
                 out.sort();
                 out.dedup();
@@ -372,14 +386,14 @@ impl Index {
 
     /// Returns the names a resolved path denotes once a type's member is looked
     /// up through its methods, traits and bases (`Type::f` of a trait method is also `Trait::f`).
-    fn member_names(&self, module: usize, path: QualifiedName) -> Vec<QualifiedName> {
+    fn member_names(&self, module: usize, path: QualifiedName, depth: usize) -> Vec<QualifiedName> {
         if let Some(alias_targets) = self.alias_targets(module, &path) {
             return alias_targets;
         }
         let Some((name, parent)) = path.split_last() else { return vec![path] };
         if self.types.contains_key(parent) {
             let ty = methods::ResolvedType { path: parent.to_vec(), bound: false };
-            return self.method_names(&ty, std::slice::from_ref(name));
+            return self.method_names_at(&ty, std::slice::from_ref(name), depth + 1);
         }
         vec![path]
     }

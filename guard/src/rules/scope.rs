@@ -49,6 +49,11 @@ pub fn site_in_scope(rule: &Rule, module: &Module, site: &CallSite) -> bool {
 /// Returns whether a call only hands work off: it is, or runs inside the
 /// arguments of, a boundary call such as `tokio::spawn(..)` or `task.delay(..)`.
 pub fn handed_off(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
+    analysis.hand_offs(config)[module][site]
+}
+
+/// Computes [`handed_off`] for one call site.
+pub fn compute_handed_off(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
     let calls = &analysis.index.modules[module].calls;
     let mut current = Some(site);
     let mut steps = 0;

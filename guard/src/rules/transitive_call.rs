@@ -89,7 +89,7 @@ impl RuleKind for TransitiveCall {
 
                     let mut chain = chain_from(analysis, graph, &reach, target);
                     if let (Some(note), Some(first)) = (note, chain.first_mut()) {
-                        first.note.get_or_insert(note);
+                        first.note.get_or_insert_with(|| note.to_string());
                     }
                     let Some(last) = chain.last() else { continue };
                     let banned: Vec<String> = last.callee.split(module.language.separator()).map(String::from).collect();
