@@ -89,3 +89,24 @@ fn explain_path_prints_chains() {
     let missing = run_guard(&fixture("rust/callgraph"), &["explain-path", "nowhere"]);
     assert_eq!(missing.code, 2);
 }
+
+#[test]
+fn python_callgraph_fixture_matches_markers() {
+    assert_findings_match_markers("callgraph-python");
+}
+
+#[test]
+fn python_chain_crosses_packages() {
+    let run = run_guard(&fixture("callgraph-python"), &["--format", "json"]);
+    let json = run.json();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "game/handlers/events.py" && f["line"] == 21)
+        .expect("the call into another package is found");
+
+    assert_eq!(finding["callee"], "agents.Runner.run");
+    assert_eq!(finding["chain"][0]["function"], "shared.summarize");
+    assert_eq!(finding["chain"][0]["file"], "shared/__init__.py");
+}
