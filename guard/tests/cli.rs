@@ -199,3 +199,81 @@ fn rules_lists_configured_rules() {
     assert!(run.stdout.contains("no-model (error)"), "{}", run.stdout);
     assert!(run.stdout.contains("forbids app::llm::complete"), "{}", run.stdout);
 }
+
+#[cfg(unix)]
+#[test]
+fn symlink_out_of_root_is_not_followed() {
+    let outside = project(&[("Cargo.toml", MANIFEST), ("src/lib.rs", "pub mod hot;\npub mod llm;\n"), ("src/llm.rs", LLM), ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n")]);
+    let dir = project(&[("rules.toml", &RULES.replace("src/hot.rs", "linked/**"))]);
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("src/hot.rs"), dir.path().join("hot.rs")).unwrap();
+
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json()["summary"]["files"], 0);
+}
+
+#[test]
+fn gitignored_files_are_skipped() {
+    let dir = project(&[
+        ("rules.toml", &RULES.replace("src/hot.rs", "src/*.rs")),
+        (".gitignore", "src/generated.rs\n"),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "pub mod llm;\npub mod generated;\n"),
+        ("src/llm.rs", LLM),
+        ("src/generated.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn gateway_form_bans_everywhere_else() {
+    let rules = r#"
+[[rule]]
+id = "model-only-in-gateway"
+only-in = ["src/llm.rs", "src/tasks/**"]
+[[rule.forbid]]
+path = "reqwest::**"
+"#;
+    let dir = project(&[
+        ("rules.toml", rules),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "pub mod llm;\npub mod tasks;\npub mod web;\n"),
+        ("src/llm.rs", "pub async fn call() { reqwest::get(\"http://127.0.0.1\").await; }\n"),
+        ("src/tasks/mod.rs", "pub async fn run() { reqwest::get(\"http://127.0.0.1\").await; }\n"),
+        ("src/web.rs", "use reqwest as http;\npub async fn page() { http::get(\"http://127.0.0.1\").await; }\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<String> = run.finding_lines().into_iter().collect();
+    assert_eq!(lines, ["src/web.rs:2"]);
+}
+
+#[test]
+fn function_and_attribute_scopes() {
+    let rules = r#"
+[[rule]]
+id = "no-model"
+hot-path = { files = ["src/**"], functions = ["on_*"], attributes = ["hot_path"] }
+[[rule.forbid]]
+path = "crate::llm::complete"
+"#;
+    let dir = project(&[
+        ("rules.toml", rules),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "pub mod llm;\npub mod game;\n"),
+        ("src/llm.rs", LLM),
+        (
+            "src/game.rs",
+            "use crate::llm::complete;\n\
+             pub fn on_event() { complete(); }\n\
+             #[hot_path]\npub fn tick() { complete(); }\n\
+             pub fn background() { complete(); }\n\
+             #[cfg(test)]\nmod tests { fn on_test() { super::complete(); } }\n",
+        ),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    let lines: Vec<String> = run.finding_lines().into_iter().collect();
+    assert_eq!(lines, ["src/game.rs:2", "src/game.rs:4"]);
+}

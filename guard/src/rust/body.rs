@@ -1,6 +1,7 @@
 //! The second pass over a Rust file: functions, methods and every call site
 //! and function reference inside their bodies.
 
+use syn::ext::IdentExt;
 use syn::visit::Visit;
 use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem};
 
@@ -14,7 +15,7 @@ use crate::model::{CallSite, Callee, Candidates, Function, Import, RawPath, Type
 fn attribute_names(attrs: &[syn::Attribute]) -> Vec<String> {
     attrs
         .iter()
-        .map(|a| a.path().segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"))
+        .map(|a| a.path().segments.iter().map(|s| s.ident.unraw().to_string()).collect::<Vec<_>>().join("::"))
         .collect()
 }
 
@@ -100,7 +101,7 @@ impl<'a> Lowerer<'a> {
 
     fn lower_trait(&mut self, item_trait: &syn::ItemTrait) {
         self.push_generics(&item_trait.generics);
-        let trait_path = vec![RawPath::in_module([item_trait.ident.to_string()])];
+        let trait_path = vec![RawPath::in_module([item_trait.ident.unraw().to_string()])];
         let saved_self = std::mem::replace(&mut self.self_type, Some(trait_path.clone()));
 
         for trait_item in &item_trait.items {
@@ -122,7 +123,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_function(&mut self, source: FunctionSource<'_>) {
-        let name = source.sig.ident.to_string();
+        let name = source.sig.ident.unraw().to_string();
         let mut local_path = self.function_path.clone();
         if let (Some(TypeExpr::Named(owner)), true) = (&source.owner, self.function_path.is_empty()) {
             if let Some(type_name) = owner.first().and_then(|p| p.segments.last()) {
@@ -178,7 +179,7 @@ impl<'a> Lowerer<'a> {
     fn bind_pattern(&mut self, pat: &Pat, ty: Option<TypeExpr>) {
         match pat {
             Pat::Ident(ident) => {
-                self.bind(ident.ident.to_string(), Local::Value(ty));
+                self.bind(ident.ident.unraw().to_string(), Local::Value(ty));
                 if let Some((_, sub)) = &ident.subpat {
                     self.bind_pattern(sub, None);
                 }
@@ -205,14 +206,14 @@ impl<'a> Lowerer<'a> {
             match item {
                 Item::Fn(f) => {
                     let mut path = self.function_path.clone();
-                    path.push(f.sig.ident.to_string());
-                    self.bind(f.sig.ident.to_string(), Local::Item(vec![RawPath::in_module(path)]));
+                    path.push(f.sig.ident.unraw().to_string());
+                    self.bind(f.sig.ident.unraw().to_string(), Local::Item(vec![RawPath::in_module(path)]));
                 }
                 Item::Use(item_use) => self.bind_block_use(item_use),
-                Item::Struct(s) => self.bind(s.ident.to_string(), Local::Item(Vec::new())),
-                Item::Enum(e) => self.bind(e.ident.to_string(), Local::Item(Vec::new())),
-                Item::Const(c) => self.bind(c.ident.to_string(), Local::Value(self.type_expr(&c.ty))),
-                Item::Static(s) => self.bind(s.ident.to_string(), Local::Value(self.type_expr(&s.ty))),
+                Item::Struct(s) => self.bind(s.ident.unraw().to_string(), Local::Item(Vec::new())),
+                Item::Enum(e) => self.bind(e.ident.unraw().to_string(), Local::Item(Vec::new())),
+                Item::Const(c) => self.bind(c.ident.unraw().to_string(), Local::Value(self.type_expr(&c.ty))),
+                Item::Static(s) => self.bind(s.ident.unraw().to_string(), Local::Value(self.type_expr(&s.ty))),
                 _ => {}
             }
         }
@@ -263,9 +264,9 @@ impl<'a> Lowerer<'a> {
     /// Returns the callee a path names at this point, or `None` for a local variable.
     fn path_callee(&self, path: &syn::Path) -> Option<Callee> {
         if path.segments.len() >= 2 {
-            let first = path.segments[0].ident.to_string();
+            let first = path.segments[0].ident.unraw().to_string();
             if let Some(bounds) = self.generic_bounds(&first) {
-                let segments = path.segments.iter().skip(1).map(|s| s.ident.to_string()).collect();
+                let segments = path.segments.iter().skip(1).map(|s| s.ident.unraw().to_string()).collect();
                 return Some(Callee::Method { receiver: TypeExpr::Bounded(bounds.clone()), segments });
             }
         }
@@ -278,7 +279,7 @@ impl<'a> Lowerer<'a> {
     /// Returns the callee of a qualified path: `<Type as Trait>::f` may denote
     /// the trait's method and the type's.
     fn qualified_callee(&self, qself: &syn::QSelf, path: &syn::Path) -> Option<Callee> {
-        let method = path.segments.last()?.ident.to_string();
+        let method = path.segments.last()?.ident.unraw().to_string();
         let mut candidates = Vec::new();
         if qself.position > 0 {
             let trait_segments = syn::Path {
@@ -358,7 +359,7 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         }
         match (&local.pat, binding) {
             (Pat::Ident(ident), Some(Local::Function(targets))) => {
-                self.bind(ident.ident.to_string(), Local::Function(targets));
+                self.bind(ident.ident.unraw().to_string(), Local::Function(targets));
             }
             (pat, Some(Local::Value(ty))) => self.bind_pattern(pat, ty),
             (pat, _) => self.bind_pattern(pat, None),
@@ -418,7 +419,7 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         self.visit_expr(&call.receiver);
         let receiver = self.expr_type(&call.receiver).unwrap_or(TypeExpr::Unknown);
-        let callee = Callee::Method { receiver, segments: vec![call.method.to_string()] };
+        let callee = Callee::Method { receiver, segments: vec![call.method.unraw().to_string()] };
         let site = self.record(callee, UseKind::Call, call.method.span());
         self.lower_arguments(Some(site), call.args.iter());
     }

@@ -1,6 +1,7 @@
 //! The first pass over a Rust file: the items and `use` imports of each module,
 //! so that the second pass can resolve names used before their definition.
 
+use syn::ext::IdentExt;
 use syn::{Item, UseTree, Visibility};
 
 use super::lower::Lowerer;
@@ -26,7 +27,7 @@ fn tokens_contain_ident(tokens: proc_macro2::TokenStream, name: &str) -> bool {
 /// Returns whether attributes mark a test function (`#[test]`, `#[tokio::test]`, `#[rstest]`...).
 pub fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
-        let last = attr.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let last = attr.path().segments.last().map(|s| s.ident.unraw().to_string()).unwrap_or_default();
         last == "test" || last == "rstest" || last == "bench"
     })
 }
@@ -69,7 +70,7 @@ pub fn use_path(segments: &[String], leading_colon: bool, module_has: impl Fn(&s
 pub fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Option<String>, Vec<String>)>) {
     match tree {
         UseTree::Path(path) => {
-            prefix.push(path.ident.to_string());
+            prefix.push(path.ident.unraw().to_string());
             flatten_use(&path.tree, prefix, out);
             prefix.pop();
         }
@@ -78,15 +79,15 @@ pub fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Opti
         }
         UseTree::Name(name) => {
             let mut path = prefix.clone();
-            path.push(name.ident.to_string());
-            out.push((Some(name.ident.to_string()), path));
+            path.push(name.ident.unraw().to_string());
+            out.push((Some(name.ident.unraw().to_string()), path));
         }
         UseTree::Rename(rename) => {
             let mut path = prefix.clone();
             if rename.ident != "self" {
-                path.push(rename.ident.to_string());
+                path.push(rename.ident.unraw().to_string());
             }
-            let local = rename.rename.to_string();
+            let local = rename.rename.unraw().to_string();
             out.push(((local != "_").then_some(local), path));
         }
         UseTree::Glob(_) => out.push((None, prefix.clone())),
@@ -127,16 +128,16 @@ impl Lowerer<'_> {
 
     fn collect_item_name(&mut self, item: &Item, module: usize) {
         let (name, kind) = match item {
-            Item::Fn(f) => (f.sig.ident.to_string(), ItemKind::Function),
-            Item::Struct(s) => (s.ident.to_string(), ItemKind::Type),
-            Item::Enum(e) => (e.ident.to_string(), ItemKind::Type),
-            Item::Union(u) => (u.ident.to_string(), ItemKind::Type),
-            Item::Type(t) => (t.ident.to_string(), ItemKind::Type),
-            Item::Trait(t) => (t.ident.to_string(), ItemKind::Trait),
-            Item::TraitAlias(t) => (t.ident.to_string(), ItemKind::Trait),
-            Item::Const(c) => (c.ident.to_string(), ItemKind::Value),
-            Item::Static(s) => (s.ident.to_string(), ItemKind::Value),
-            Item::Mod(m) => (m.ident.to_string(), ItemKind::Module),
+            Item::Fn(f) => (f.sig.ident.unraw().to_string(), ItemKind::Function),
+            Item::Struct(s) => (s.ident.unraw().to_string(), ItemKind::Type),
+            Item::Enum(e) => (e.ident.unraw().to_string(), ItemKind::Type),
+            Item::Union(u) => (u.ident.unraw().to_string(), ItemKind::Type),
+            Item::Type(t) => (t.ident.unraw().to_string(), ItemKind::Type),
+            Item::Trait(t) => (t.ident.unraw().to_string(), ItemKind::Trait),
+            Item::TraitAlias(t) => (t.ident.unraw().to_string(), ItemKind::Trait),
+            Item::Const(c) => (c.ident.unraw().to_string(), ItemKind::Value),
+            Item::Static(s) => (s.ident.unraw().to_string(), ItemKind::Value),
+            Item::Mod(m) => (m.ident.unraw().to_string(), ItemKind::Module),
             _ => return,
         };
         if matches!(kind, ItemKind::Value | ItemKind::Module) || matches!(item, Item::Type(_)) {
@@ -187,7 +188,7 @@ impl Lowerer<'_> {
     }
 
     fn collect_mod(&mut self, item_mod: &syn::ItemMod, module: usize) {
-        let name = item_mod.ident.to_string();
+        let name = item_mod.ident.unraw().to_string();
         let Some((_, items)) = &item_mod.content else {
             self.modules[module].child_files.push((name, path_attribute(&item_mod.attrs)));
             return;
@@ -206,13 +207,13 @@ impl Lowerer<'_> {
     }
 
     fn collect_extern_crate(&mut self, extern_crate: &syn::ItemExternCrate, module: usize) {
-        let name = extern_crate.ident.to_string();
+        let name = extern_crate.ident.unraw().to_string();
         let target = if name == "self" {
             RawPath::new(PathBase::CrateRoot, Vec::<String>::new())
         } else {
             RawPath::absolute([name.clone()])
         };
-        let alias = extern_crate.rename.as_ref().map_or(name, |(_, ident)| ident.to_string());
+        let alias = extern_crate.rename.as_ref().map_or(name, |(_, ident)| ident.unraw().to_string());
         self.scopes[module].imports.insert(alias.clone(), vec![target.clone()]);
         self.modules[module].crate_aliases.push((alias, target));
     }
@@ -227,7 +228,7 @@ impl Lowerer<'_> {
                     .items
                     .iter()
                     .filter_map(|i| match i {
-                        syn::TraitItem::Fn(f) => Some(f.sig.ident.to_string()),
+                        syn::TraitItem::Fn(f) => Some(f.sig.ident.unraw().to_string()),
                         _ => None,
                     })
                     .collect();
@@ -245,8 +246,8 @@ impl Lowerer<'_> {
         };
         let span = self.span_of(ident.span());
         self.modules[module].types.push(TypeDef {
-            name: ident.to_string(),
-            local_path: vec![ident.to_string()],
+            name: ident.unraw().to_string(),
+            local_path: vec![ident.unraw().to_string()],
             is_trait,
             fields,
             bases,
@@ -270,7 +271,7 @@ impl Lowerer<'_> {
 
     fn named_field_types<'f>(&self, fields: impl Iterator<Item = &'f syn::Field>, module: usize) -> Vec<(String, TypeExpr)> {
         fields
-            .filter_map(|f| Some((f.ident.as_ref()?.to_string(), self.type_in_module(&f.ty, module)?)))
+            .filter_map(|f| Some((f.ident.as_ref()?.unraw().to_string(), self.type_in_module(&f.ty, module)?)))
             .collect()
     }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use proc_macro2::LineColumn;
+use syn::ext::IdentExt;
 
 use super::scope::{lookup, BlockScope, Local, Lookup, ModuleScope};
 use crate::model::{Callee, Candidates, Module, PathBase, RawPath, Span, TypeExpr};
@@ -65,13 +66,13 @@ impl<'a> Lowerer<'a> {
 
     /// Resolves a path written in the current scope.
     pub fn resolve(&self, path: &syn::Path) -> Lookup {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
         self.resolve_segments(&segments, path.leading_colon.is_some(), self.current_module, &self.blocks)
     }
 
     /// Resolves a path written at the top level of a module.
     pub fn resolve_in_module(&self, path: &syn::Path, module: usize) -> Candidates {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
         match self.resolve_segments(&segments, path.leading_colon.is_some(), module, &[]) {
             Lookup::Items(candidates) => candidates,
             Lookup::Variable(_) => Vec::new(),
@@ -133,7 +134,7 @@ impl<'a> Lowerer<'a> {
 
     fn convert_path_type(&self, path: &syn::Path, module: usize, blocks: &[BlockScope]) -> Option<TypeExpr> {
         let last = path.segments.last()?;
-        let name = last.ident.to_string();
+        let name = last.ident.unraw().to_string();
 
         if WRAPPERS.contains(&name.as_str()) {
             if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
@@ -152,7 +153,7 @@ impl<'a> Lowerer<'a> {
             }
         }
 
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
         match self.resolve_segments(&segments, path.leading_colon.is_some(), module, blocks) {
             Lookup::Items(candidates) if !candidates.is_empty() => Some(TypeExpr::Named(candidates)),
             _ => None,
@@ -169,7 +170,7 @@ impl<'a> Lowerer<'a> {
         bounds
             .filter_map(|bound| match bound {
                 syn::TypeParamBound::Trait(t) => {
-                    let segments: Vec<String> = t.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    let segments: Vec<String> = t.path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
                     match self.resolve_segments(&segments, t.path.leading_colon.is_some(), module, blocks) {
                         Lookup::Items(c) if !c.is_empty() => Some(c),
                         _ => None,
@@ -185,7 +186,7 @@ impl<'a> Lowerer<'a> {
         let mut bounds: HashMap<String, Vec<Candidates>> = HashMap::new();
         for param in generics.type_params() {
             let found = self.bounds(param.bounds.iter(), self.current_module, &self.blocks);
-            bounds.entry(param.ident.to_string()).or_default().extend(found);
+            bounds.entry(param.ident.unraw().to_string()).or_default().extend(found);
         }
         if let Some(where_clause) = &generics.where_clause {
             for predicate in &where_clause.predicates {
@@ -193,7 +194,7 @@ impl<'a> Lowerer<'a> {
                 let syn::Type::Path(p) = &predicate.bounded_ty else { continue };
                 let Some(ident) = p.path.get_ident() else { continue };
                 let found = self.bounds(predicate.bounds.iter(), self.current_module, &self.blocks);
-                bounds.entry(ident.to_string()).or_default().extend(found);
+                bounds.entry(ident.unraw().to_string()).or_default().extend(found);
             }
         }
         self.generics.push(bounds);
@@ -222,7 +223,7 @@ impl<'a> Lowerer<'a> {
             Expr::Field(f) => {
                 let base = self.expr_type(&f.base)?;
                 let member = match &f.member {
-                    syn::Member::Named(ident) => ident.to_string(),
+                    syn::Member::Named(ident) => ident.unraw().to_string(),
                     syn::Member::Unnamed(index) => index.index.to_string(),
                 };
                 Some(TypeExpr::Field(Box::new(base), member))
@@ -238,7 +239,7 @@ impl<'a> Lowerer<'a> {
             },
             Expr::MethodCall(call) => {
                 let receiver = self.expr_type(&call.receiver)?;
-                let method = call.method.to_string();
+                let method = call.method.unraw().to_string();
                 if is_identity_method(&method) {
                     return Some(receiver);
                 }
