@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Which model client the background tasks use.
+/// Model client of the background tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelProvider {
@@ -30,7 +30,7 @@ pub struct ModelConfig {
     pub provider: ModelProvider,
     pub base_url: String,
     pub model: String,
-    /// Name of the environment variable that holds the API key.
+    /// Name of the environment variable that contains the API key.
     pub api_key_env: String,
     /// Whether startup fails when the key variable is unset (false for local servers without auth).
     pub require_api_key: bool,
@@ -281,5 +281,23 @@ mod tests {
     fn unknown_file_key_is_rejected() {
         let result: Result<Config, _> = toml::from_str("[server]\nport = 1\n");
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn file_values_load_over_defaults() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("runtime.toml");
+        let text = "[server]\nlisten = \"127.0.0.1:9000\"\n[model]\nprovider = \"openai\"\n";
+        std::fs::write(&path, text).expect("write config file");
+        let config = Config::from_file(&path).expect("load config file");
+        assert_eq!(config.server.listen, "127.0.0.1:9000");
+        assert_eq!(config.model.provider, ModelProvider::Openai);
+        assert_eq!(config.queue.workers, QueueConfig::default().workers);
+    }
+
+    #[test]
+    fn missing_file_is_reported_with_path() {
+        let error = Config::from_file(Path::new("/nonexistent/runtime.toml")).expect_err("must fail");
+        assert!(error.to_string().contains("/nonexistent/runtime.toml"));
     }
 }

@@ -37,7 +37,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The demo prints its own table to stdout, so it logs only warnings unless RUST_LOG says otherwise.
+    // The demo prints its own table to stdout, so it logs only warnings unless RUST_LOG sets another filter.
     let default_filter = if matches!(cli.command, Some(Command::Demo)) {
         "warn"
     } else {

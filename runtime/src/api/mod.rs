@@ -1,5 +1,5 @@
 //! The HTTP API on axum: game events in, scene reads out, health, readiness and metrics.
-//! Handlers answer from cache, database and rules and never wait for a model or a task.
+//! Handlers respond from cache, database and rules, and no handler waits for a model or a task.
 
 mod error;
 pub mod routes;
@@ -19,7 +19,7 @@ pub use routes::HANDLER_MICROS_HEADER;
 use crate::app::{App, StartError};
 use crate::conflict::HotContext;
 
-/// Shared state of the HTTP handlers. It holds no model client.
+/// Shared state of the HTTP handlers. It contains no model client.
 #[derive(Clone)]
 pub struct ApiState {
     pub hot: HotContext,

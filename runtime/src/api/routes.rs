@@ -1,4 +1,4 @@
-//! Route functions: decode the request, call one conflict handler, time it, encode the answer.
+//! Route functions: decode the request, call one conflict handler, time it, encode the response.
 
 use std::time::Instant;
 
@@ -148,7 +148,7 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the store answers and the queue has room.
+/// `GET /readyz`: ready when the store responds to a query. Reports the queue depth and model provider.
 pub async fn readyz(State(state): State<ApiState>) -> Response {
     let store = state.hot.store.ping().await;
     let depth = state.hot.queue.depth();
@@ -170,7 +170,6 @@ pub async fn readyz(State(state): State<ApiState>) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<ApiState>) -> Response {
-    metrics::gauge!("runtime_queue_depth_current").set(state.hot.queue.depth() as f64);
     state.metrics.run_upkeep();
     let body = state.metrics.render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

@@ -10,7 +10,7 @@ use crate::queue::{DispatchOutcome, Task};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup {
     Hit(Value),
-    /// The value is missing; `dispatched` tells whether this call queued the task that fills it.
+    /// The value is missing. `dispatched` is true when this call queued the task that fills it.
     Miss {
         dispatched: bool,
     },
@@ -29,7 +29,7 @@ pub async fn read_or_dispatch(ctx: &HotContext, key: &CacheKey, task: Task) -> L
     Lookup::Miss { dispatched }
 }
 
-/// Dispatches `task` unless another caller holds `lock_name`; returns whether this call queued it.
+/// Dispatches `task` unless another caller has taken `lock_name`; returns whether this call queued it.
 /// The lock is released again when the queue rejects the task, so the next caller can retry.
 pub async fn dispatch_once(ctx: &HotContext, lock_name: &str, task: Task) -> bool {
     match ctx.cache.try_lock(lock_name, ctx.lock_ttl).await {

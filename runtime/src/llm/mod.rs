@@ -29,7 +29,7 @@ pub struct ChatRequest {
     pub json: bool,
 }
 
-/// The model's answer to a [`ChatRequest`].
+/// Model response to a [`ChatRequest`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Completion {
     Text(String),
@@ -54,7 +54,7 @@ impl Completion {
     }
 }
 
-/// Errors of a model call. `retryable` tells the task queue whether another attempt can help.
+/// Errors of a model call. [`ModelError::is_retryable`] decides whether the task queue tries again.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("model request failed: {0}")]
@@ -70,7 +70,8 @@ pub enum ModelError {
 }
 
 impl ModelError {
-    /// Returns true for errors that a later attempt may not repeat (network, timeouts, 429 and 5xx).
+    /// Returns true for errors that a later attempt may not repeat: network errors, timeouts,
+    /// HTTP 429 and 5xx, and invalid responses.
     pub fn is_retryable(&self) -> bool {
         match self {
             ModelError::Transport(_) | ModelError::Timeout(_) => true,
@@ -84,7 +85,7 @@ impl ModelError {
 /// A chat-completions model. Only task modules call it; hot-path and handler code never do.
 #[async_trait]
 pub trait ModelClient: Send + Sync {
-    /// Sends one chat-completion request and returns its text or JSON answer.
+    /// Sends one chat-completion request and returns its text or JSON response.
     async fn complete(&self, request: ChatRequest) -> Result<Completion, ModelError>;
 
     /// Provider name for logs and the readiness report.

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{ChatRequest, Completion, ModelClient, ModelError};
 
-/// A model client that writes its answers from templates instead of calling a model.
+/// A model client that writes its completions from templates instead of calling a model.
 #[derive(Debug, Default, Clone)]
 pub struct OfflineProvider;
 

@@ -99,6 +99,7 @@ impl OpenAiClient {
             .send()
             .await
             .map_err(|error| self.map_transport(error))?;
+
         let status = response.status();
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
@@ -108,6 +109,7 @@ impl OpenAiClient {
                 body,
             });
         }
+
         let parsed: ChatResponseBody = response
             .json()
             .await
@@ -118,18 +120,7 @@ impl OpenAiClient {
             .next()
             .and_then(|choice| choice.message.content)
             .ok_or_else(|| ModelError::InvalidResponse("no choices[0].message.content".into()))?;
-        if !json_mode {
-            return Ok(Completion::Text(content));
-        }
-        let value: Value = serde_json::from_str(&content).map_err(|error| {
-            ModelError::InvalidResponse(format!("content is not JSON: {error}"))
-        })?;
-        if !value.is_object() {
-            return Err(ModelError::InvalidResponse(
-                "content is JSON but not an object".into(),
-            ));
-        }
-        Ok(Completion::Json(value))
+        parse_content(content, json_mode)
     }
 
     fn map_transport(&self, error: reqwest::Error) -> ModelError {
@@ -139,6 +130,21 @@ impl OpenAiClient {
             ModelError::Transport(error.to_string())
         }
     }
+}
+
+/// Returns the message content as text, or parsed as a JSON object in JSON mode.
+fn parse_content(content: String, json_mode: bool) -> Result<Completion, ModelError> {
+    if !json_mode {
+        return Ok(Completion::Text(content));
+    }
+    let value: Value = serde_json::from_str(&content)
+        .map_err(|error| ModelError::InvalidResponse(format!("content is not JSON: {error}")))?;
+    if !value.is_object() {
+        return Err(ModelError::InvalidResponse(
+            "content is JSON but not an object".into(),
+        ));
+    }
+    Ok(Completion::Json(value))
 }
 
 #[async_trait]

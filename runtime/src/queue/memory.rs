@@ -344,3 +344,48 @@ impl TaskQueue for InProcessQueue {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> QueueSettings {
+        QueueSettings {
+            workers: 1,
+            capacity: 1,
+            max_attempts: 5,
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1_000),
+            shutdown_grace: Duration::from_millis(100),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_per_attempt() {
+        let settings = settings();
+        assert_eq!(settings.backoff(1), Duration::from_millis(100));
+        assert_eq!(settings.backoff(2), Duration::from_millis(200));
+        assert_eq!(settings.backoff(3), Duration::from_millis(400));
+    }
+
+    #[test]
+    fn backoff_is_capped() {
+        let settings = settings();
+        assert_eq!(settings.backoff(5), Duration::from_millis(1_000));
+        assert_eq!(settings.backoff(60), Duration::from_millis(1_000));
+    }
+
+    #[test]
+    fn prune_keeps_pending_records() {
+        let mut records = HashMap::new();
+        let now = Instant::now();
+        for index in 0..(MAX_TERMINAL_RECORDS + 5) {
+            let status = TaskStatus::Succeeded { attempts: 1 };
+            records.insert(format!("done:{index}"), Record { status, updated: now });
+        }
+        records.insert("pending".into(), Record { status: TaskStatus::Queued, updated: now });
+        prune_terminal(&mut records);
+        assert_eq!(records.len(), MAX_TERMINAL_RECORDS + 1);
+        assert!(records.contains_key("pending"));
+    }
+}

@@ -1,5 +1,5 @@
-//! The task queue: the hot path hands tasks to it with `dispatch` and never waits for them.
-//! Tasks are plain data; workers run them through a [`TaskRunner`] that the task modules provide.
+//! The task queue: the hot path hands tasks to it with `dispatch`, which returns without running them.
+//! Tasks are plain data, and workers run them through a [`TaskRunner`] that the task modules provide.
 
 mod memory;
 mod task;
@@ -9,7 +9,7 @@ use async_trait::async_trait;
 pub use memory::{InProcessQueue, QueueSettings};
 pub use task::{Task, TaskName};
 
-/// What `dispatch` did with a task.
+/// Outcome of `dispatch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DispatchOutcome {
     /// The task is queued.
@@ -76,7 +76,7 @@ pub trait TaskQueue: Send + Sync {
     /// Hands a task to the workers and returns without waiting for it to run.
     async fn dispatch(&self, task: Task) -> Result<DispatchOutcome, QueueError>;
 
-    /// Returns the state of the latest task with this idempotency key, if the queue still knows it.
+    /// Returns the state of the latest task with this idempotency key, if the queue still has a record of it.
     async fn status(&self, idempotency_key: &str) -> Option<TaskStatus>;
 
     /// Returns the number of tasks waiting for a worker.

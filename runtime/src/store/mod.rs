@@ -9,7 +9,7 @@ use serde_json::Value;
 
 pub use sqlite::SqliteStore;
 
-/// What a planned action is.
+/// Kind of a planned action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
@@ -107,7 +107,7 @@ pub trait PlannedActionStore: Send + Sync {
     /// Marks ready plans created before `created_before_ms` as expired; returns how many changed.
     async fn expire_stale(&self, created_before_ms: i64) -> Result<u64, StoreError>;
 
-    /// Checks that the store answers a trivial query.
+    /// Checks that the store responds to a trivial query.
     async fn ping(&self) -> Result<(), StoreError>;
 }
 

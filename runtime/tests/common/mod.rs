@@ -17,7 +17,7 @@ use runtime::config::{Config, ModelProvider};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-/// JSON answer of the mock model in JSON mode; it has the fields every JSON task reads.
+/// JSON response of the mock model in JSON mode, with the fields that every JSON task reads.
 pub fn mock_json_answer() -> Value {
     json!({
         "action": "mock_move",
@@ -31,16 +31,16 @@ pub fn mock_json_answer() -> Value {
     })
 }
 
-/// Text answer of the mock model outside JSON mode.
+/// Text response of the mock model outside JSON mode.
 pub const MOCK_TEXT: &str = "mock narration";
 
 /// Behaviour and request log of the mock server.
 #[derive(Default)]
 pub struct MockState {
     pub requests: AtomicUsize,
-    /// Requests still to answer with HTTP 500 before answering normally.
+    /// Number of requests still to fail with HTTP 500 before the mock responds normally.
     pub failures_left: AtomicUsize,
-    /// Answer every request with HTTP 500.
+    /// Fail every request with HTTP 500.
     pub always_fail: bool,
     pub delay: Duration,
     pub bodies: Mutex<Vec<Value>>,

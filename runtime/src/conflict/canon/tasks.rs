@@ -95,7 +95,7 @@ pub async fn check_lore_compliance(ctx: &TaskContext, payload: &Value) -> Result
     .into_json();
     let Some(compliant) = answer.get("compliant").and_then(Value::as_bool) else {
         return Err(TaskError::Retryable(
-            "model answer has no boolean field compliant".into(),
+            "model response has no boolean field compliant".into(),
         ));
     };
     let issues = answer.get("issues").cloned().unwrap_or_else(|| json!([]));

@@ -26,10 +26,12 @@ const INTENSITY_BEATS: [(f64, &str); 3] =
 /// Player-progress levels whose upward crossing triggers a dramatic beat.
 const PROGRESS_BEATS: [(f64, &str); 2] = [(0.5, "turning_point"), (1.0, "resolution")];
 
-/// Applies one event to the state. `magnitude` is clamped to [0, 1]; per unit of magnitude:
-/// escalation +0.2 intensity, +0.1 momentum; concession -0.15 intensity, +0.1 progress;
-/// revelation +0.1 intensity, +0.15 progress, +0.05 momentum; setback -0.1 progress, -0.1 momentum.
-/// Results are clamped to their ranges.
+/// Applies one event to the state and clamps the results to their ranges.
+/// `magnitude` is clamped to [0, 1]. The changes per unit of magnitude are:
+/// - escalation: +0.2 intensity, +0.1 momentum
+/// - concession: -0.15 intensity, +0.1 progress
+/// - revelation: +0.1 intensity, +0.15 progress, +0.05 momentum
+/// - setback: -0.1 progress, -0.1 momentum
 pub fn apply_event_math(
     state: ConflictState,
     kind: FlowEventKind,

@@ -11,7 +11,7 @@ use crate::conflict::hotpath::{read_or_dispatch, unit, Lookup};
 use crate::conflict::HotContext;
 use crate::queue::{Task, TaskName};
 
-/// What the game reports about one conflict of a possible grand conflict.
+/// Game report of one conflict that may join a grand conflict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConflictSummary {
     pub conflict_id: i64,

@@ -42,11 +42,11 @@ pub struct Recovery {
     pub action: &'static str,
 }
 
-/// Applies the repair rule of an edge case:
-/// stalled for 3 or more idle turns gets +0.2 momentum and +0.1 intensity (`nudge`);
-/// runaway above 0.95 intensity drops to 0.8 with no momentum (`cool_down`);
-/// orphaned with fewer than 2 active stakeholders closes at zero intensity (`close`);
-/// contradictory resets momentum (`reconcile`).
+/// Applies the repair rule of an edge case. The rules, with the name of each repair:
+/// - stalled for 3 or more idle turns: +0.2 momentum and +0.1 intensity (`nudge`)
+/// - runaway above 0.95 intensity: intensity 0.8 and no momentum (`cool_down`)
+/// - orphaned with fewer than 2 active stakeholders: zero intensity and momentum (`close`)
+/// - contradictory: momentum reset to 0 (`reconcile`)
 pub fn recover(
     kind: EdgeCaseKind,
     state: ConflictState,

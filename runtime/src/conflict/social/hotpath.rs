@@ -17,9 +17,9 @@ pub const GOSSIP_THRESHOLD: f64 = 8.0;
 /// Smallest alliance score that forms an alliance.
 pub const ALLIANCE_THRESHOLD: f64 = 0.7;
 
-/// Applies `delta` to a 0-100 score. A change away from the neutral 50 is damped by
-/// half the current distance from 50 as a fraction of 50, so extremes are hard to reach;
-/// a change toward 50 applies in full. The result is clamped to [0, 100].
+/// Applies `delta` to a 0-100 score. A change away from the neutral 50 is multiplied by
+/// `1 - 0.5 * |score - 50| / 50`, so extremes are hard to reach. A change toward 50 applies
+/// in full. The result is clamped to [0, 100].
 pub fn apply_reputation_change(current: f64, delta: f64) -> f64 {
     let current = current.clamp(0.0, 100.0);
     let distance = current - NEUTRAL_REPUTATION;

@@ -78,6 +78,9 @@ pub async fn generate_gossip(ctx: &TaskContext, payload: &Value) -> Result<(), T
     )
     .await?
     .into_json();
+
+    // NOTE: this read-modify-write is not atomic, so two gossip tasks of one scene that run at
+    // the same time can drop one item. The next gossip task of the scene adds it again.
     let key = keys::gossip(&job.scene_hash);
     let mut items = match ctx.cache.get(&key.key).await {
         Ok(Some(Value::Array(items))) => items,
@@ -90,6 +93,7 @@ pub async fn generate_gossip(ctx: &TaskContext, payload: &Value) -> Result<(), T
     }
     let excess = items.len().saturating_sub(MAX_GOSSIP_ITEMS);
     items.drain(..excess);
+
     store_in_cache(ctx, &key.key, Value::Array(items), key.ttl).await?;
     tracing::info!(
         scene_id = job.scene_id,
