@@ -23,7 +23,7 @@ pub struct Edge {
     /// The call site, an index into the caller's module `calls`.
     pub site: usize,
     pub target: FunctionId,
-    /// How the call reaches the target when that is not a plain call:
+    /// The note shown in the chain when the call reaches the target through
     /// dynamic dispatch to one of several implementations.
     pub note: Option<Arc<str>>,
 }
@@ -39,7 +39,7 @@ pub struct CallGraph {
     reverse: Vec<Vec<(usize, usize)>>,
 }
 
-/// How a function reaches a ban: the next step of its shortest chain.
+/// The next step of a function's shortest chain to a ban.
 #[derive(Clone, Debug)]
 pub enum Step {
     /// The function calls the banned name at this site.

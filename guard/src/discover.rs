@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Globs;
 use crate::source::display_path;
 
-/// What discovery found, as paths relative to the root.
+/// The files discovery found, as paths relative to the root.
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub sources: Vec<PathBuf>,

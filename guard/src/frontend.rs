@@ -12,7 +12,7 @@ pub struct ParseFailure {
     pub span: Option<Span>,
 }
 
-/// What a frontend makes of one file: its modules, and the syntax errors it met.
+/// The result of lowering one file: its modules, and the syntax errors the parser met.
 /// A file with errors is never reported as clean, even when the parser
 /// recovered enough to produce modules.
 #[derive(Debug, Default)]

@@ -18,7 +18,7 @@ pub enum Language {
 }
 
 impl Language {
-    /// The separator between path segments as the language writes it.
+    /// Returns the separator between path segments as the language writes it.
     pub fn separator(self) -> &'static str {
         match self {
             Language::Rust => "::",
@@ -35,7 +35,7 @@ pub struct Span {
     pub column: usize,
 }
 
-/// Where the first segment of a [`RawPath`] is looked up.
+/// The starting point for looking up the first segment of a [`RawPath`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PathBase {
     /// The segments start at the root of all names: a crate name or a top-level package.
@@ -102,7 +102,7 @@ pub enum TypeExpr {
     Unknown,
 }
 
-/// What a call site calls.
+/// The target of a call site.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Callee {
     /// A function, associated function or class named by a path.
@@ -113,7 +113,7 @@ pub enum Callee {
     Method { receiver: TypeExpr, segments: Vec<String> },
 }
 
-/// How a call site uses its callee.
+/// The kind of use a call site makes of its callee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UseKind {
@@ -153,7 +153,7 @@ pub struct Function {
     pub trait_path: Option<Candidates>,
     /// Attribute or decorator names, without arguments: `hot_path`, `tokio::main`, `app.route`.
     pub attributes: Vec<String>,
-    /// The declared return type, where the frontend knows it (`Self` replaced by the owner).
+    /// The declared return type, where the frontend can tell it (`Self` replaced by the owner).
     pub returns: Option<TypeExpr>,
     /// The enclosing function of a nested function.
     pub parent: Option<usize>,
@@ -189,7 +189,7 @@ pub struct TraitImpl {
 pub struct Import {
     /// The name bound in the module; empty for a glob import.
     pub local: String,
-    /// What the name denotes: the imported path, or for a glob the module whose names it brings.
+    /// The import's target: the imported path, or for a glob the module whose names it brings.
     pub target: Candidates,
     pub glob: bool,
     /// Whether other modules can reach the name through this module (`pub use`,

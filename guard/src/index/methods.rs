@@ -4,7 +4,7 @@
 use super::{Index, QualifiedName};
 use crate::model::{Callee, TypeExpr};
 
-/// How deep a type expression (fields of fields, return types) is evaluated.
+/// The maximum depth of type evaluation (fields of fields, return types).
 const MAX_TYPE_DEPTH: usize = 12;
 
 /// A type a value may have.

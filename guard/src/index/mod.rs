@@ -13,10 +13,10 @@ use crate::model::{Callee, Candidates, Language, Module, PathBase, RawPath};
 /// A qualified name: `["runtime", "llm", "Client", "complete"]`.
 pub type QualifiedName = Vec<String>;
 
-/// How far a chain of imports and re-exports is followed before the index gives up.
+/// The maximum number of imports and re-exports followed before the index gives up.
 const MAX_IMPORT_HOPS: usize = 24;
 
-/// Where a function is defined.
+/// The place of a function definition: its module and its index there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FunctionId {
     pub module: usize,

@@ -20,7 +20,7 @@ pub enum Format {
     Json,
 }
 
-/// What a run produced.
+/// The result of a run: findings, file errors and timing.
 pub struct Outcome<'a> {
     pub findings: &'a [Finding],
     pub errors: &'a [FileError],
@@ -34,7 +34,7 @@ impl Outcome<'_> {
         self.findings.iter().filter(|f| f.severity == Severity::Error).count()
     }
 
-    /// The summary line printed after the findings.
+    /// Returns the summary line printed after the findings.
     pub fn summary(&self) -> String {
         let warnings = self.findings.len() - self.error_findings();
         let mut line = format!(

@@ -12,7 +12,7 @@ use crate::engine::Analysis;
 
 /// A kind of check over the resolved model.
 pub trait RuleKind: Sync {
-    /// The kind's name, as `guard explain` takes it.
+    /// Returns the kind's name, as `guard explain` takes it.
     fn name(&self) -> &'static str;
 
     /// User documentation: what it does, why, an example and the options.

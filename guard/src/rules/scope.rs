@@ -1,4 +1,4 @@
-//! Which call sites a rule covers: hot-path scopes, allowed locations, test
+//! The call sites a rule covers: hot-path scopes, allowed locations, test
 //! code and hand-off boundaries.
 
 use crate::config::{Config, Rule};

@@ -64,7 +64,7 @@ fn conventional_root(package: &Package, file: &Path) -> Option<String> {
     }
 }
 
-/// The folder where `mod x;` declared in `file` looks for `x.rs` and `x/mod.rs`.
+/// Returns the folder where `mod x;` declared in `file` looks for `x.rs` and `x/mod.rs`.
 fn child_dir(file: &Path, is_mod_rs: bool, inline_path: &[String]) -> PathBuf {
     let parent = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut dir = if is_mod_rs {
@@ -159,7 +159,7 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// A module path for a file that no crate root reaches.
+/// Returns a module path for a file that no crate root reaches.
 fn fallback_path(file: &Path, packages: &[Package]) -> Vec<String> {
     let package = packages
         .iter()

@@ -66,7 +66,7 @@ pub fn use_path(segments: &[String], leading_colon: bool, module_has: impl Fn(&s
     RawPath::new(PathBase::Module { up }, segments[start..].to_vec())
 }
 
-/// One name a `use` tree binds: `(local name or None for a glob, path segments)`.
+/// Collects the names a `use` tree binds as `(local name, or None for a glob; path segments)`.
 pub fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Option<String>, Vec<String>)>) {
     match tree {
         UseTree::Path(path) => {

@@ -10,7 +10,7 @@ use super::scope::{lookup, BlockScope, Local, Lookup, ModuleScope};
 use crate::model::{Callee, Candidates, Module, PathBase, RawPath, Span, TypeExpr};
 use crate::source::SourceFile;
 
-/// Generic types that the guard sees through: a method called on `Arc<T>` is a method of `T`.
+/// Wrapper types that type inference unwraps: a method called on `Arc<T>` is a method of `T`.
 const WRAPPERS: &[&str] = &[
     "Arc", "Rc", "Box", "Option", "Result", "Mutex", "RwLock", "RefCell", "Cell", "Pin", "Cow",
     "MutexGuard", "RwLockReadGuard", "RwLockWriteGuard", "Weak", "OnceCell", "OnceLock", "LazyLock",
@@ -257,7 +257,7 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// Methods that return their receiver, or a wrapper the guard sees through.
+/// Methods that return their receiver, or a wrapper type inference unwraps.
 fn is_identity_method(name: &str) -> bool {
     matches!(
         name,

@@ -25,7 +25,7 @@ pub enum ItemKind {
     Module,
 }
 
-/// What a local name inside a function denotes.
+/// The meaning of a local name inside a function.
 #[derive(Clone, Debug)]
 pub enum Local {
     /// A variable whose type may be known.
@@ -43,7 +43,7 @@ pub struct BlockScope {
     pub globs: Vec<Candidates>,
 }
 
-/// What the first segment of a path denotes at a point in the source.
+/// The result of looking up the first segment of a path at a point in the source.
 pub enum Lookup {
     /// A local variable that is not a function: the path names no item.
     Variable(Option<TypeExpr>),
