@@ -27,7 +27,7 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// The running backends. Dropping it does not stop the workers; call [`App::shutdown`].
+/// The running backends. Dropping it does not stop the workers, so call [`App::shutdown`].
 #[derive(Clone)]
 pub struct App {
     pub hot: HotContext,

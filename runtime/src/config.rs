@@ -297,7 +297,8 @@ mod tests {
 
     #[test]
     fn missing_file_is_reported_with_path() {
-        let error = Config::from_file(Path::new("/nonexistent/runtime.toml")).expect_err("must fail");
+        let error =
+            Config::from_file(Path::new("/nonexistent/runtime.toml")).expect_err("must fail");
         assert!(error.to_string().contains("/nonexistent/runtime.toml"));
     }
 }

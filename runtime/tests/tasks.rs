@@ -251,9 +251,17 @@ async fn shutdown_rejects_new_tasks() {
 
 #[tokio::test]
 async fn shutdown_lets_running_task_finish() {
-    let service = start_service(MockState { delay: Duration::from_millis(200), ..MockState::default() }).await;
+    let service = start_service(MockState {
+        delay: Duration::from_millis(200),
+        ..MockState::default()
+    })
+    .await;
     let queue = &service.app.queue;
-    let task = Task::new(TaskName::GenerateStakeholderAction, "505:ctx-1", json!(plan_job(505)));
+    let task = Task::new(
+        TaskName::GenerateStakeholderAction,
+        "505:ctx-1",
+        json!(plan_job(505)),
+    );
     let key = task.idempotency_key.clone();
     queue.dispatch(task).await.expect("dispatch");
     let running = wait_until(Duration::from_secs(2), || async {
@@ -264,6 +272,19 @@ async fn shutdown_lets_running_task_finish() {
 
     service.app.shutdown().await;
 
-    assert_eq!(queue.status(&key).await, Some(TaskStatus::Succeeded { attempts: 1 }));
-    assert_eq!(service.app.hot.store.list_for_stakeholder(505).await.expect("list").len(), 1);
+    assert_eq!(
+        queue.status(&key).await,
+        Some(TaskStatus::Succeeded { attempts: 1 })
+    );
+    assert_eq!(
+        service
+            .app
+            .hot
+            .store
+            .list_for_stakeholder(505)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 }

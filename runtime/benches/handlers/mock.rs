@@ -1,4 +1,4 @@
-//! A chat-completions mock on 127.0.0.1:0 that answers every request after a fixed delay.
+//! A chat-completions mock on 127.0.0.1:0 that responds to every request after a fixed delay.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! The conflict system, one folder per subsystem, each split into `hotpath`, `handlers` and `tasks`.
-//! Hot-path helpers and handlers use [`HotContext`], which has no model client; only tasks get one.
+//! Hot-path helpers and handlers use [`HotContext`], which has no model client. Only tasks get one.
 
 pub mod canon;
 pub mod events;
@@ -22,7 +22,7 @@ use crate::llm::ModelClient;
 use crate::queue::TaskQueue;
 use crate::store::PlannedActionStore;
 
-/// What hot-path helpers and handlers may use: the cache, the store and the queue, but no model.
+/// Context of hot-path helpers and handlers: the cache, the store and the queue, but no model.
 #[derive(Clone)]
 pub struct HotContext {
     pub cache: Arc<dyn Cache>,
@@ -32,7 +32,7 @@ pub struct HotContext {
     pub lock_ttl: Duration,
 }
 
-/// What background tasks use: the model client plus the cache and store they fill.
+/// Context of background tasks: the model client plus the cache and store they fill.
 #[derive(Clone)]
 pub struct TaskContext {
     pub model: Arc<dyn ModelClient>,

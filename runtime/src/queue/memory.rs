@@ -381,9 +381,21 @@ mod tests {
         let now = Instant::now();
         for index in 0..(MAX_TERMINAL_RECORDS + 5) {
             let status = TaskStatus::Succeeded { attempts: 1 };
-            records.insert(format!("done:{index}"), Record { status, updated: now });
+            records.insert(
+                format!("done:{index}"),
+                Record {
+                    status,
+                    updated: now,
+                },
+            );
         }
-        records.insert("pending".into(), Record { status: TaskStatus::Queued, updated: now });
+        records.insert(
+            "pending".into(),
+            Record {
+                status: TaskStatus::Queued,
+                updated: now,
+            },
+        );
         prune_terminal(&mut records);
         assert_eq!(records.len(), MAX_TERMINAL_RECORDS + 1);
         assert!(records.contains_key("pending"));

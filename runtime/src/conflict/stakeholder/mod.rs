@@ -18,7 +18,7 @@ pub struct PlanJob {
     pub kind: ActionKind,
     pub behavior: String,
     pub role: String,
-    /// Player choice a reaction answers.
+    /// Player choice that a reaction responds to.
     pub choice_id: Option<String>,
     /// Intent of a direct action request.
     pub intent: Option<String>,
