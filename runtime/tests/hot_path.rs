@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{start_service, wait_until, MockState};
+use common::{start_service, start_service_with, wait_until, MockState};
 use runtime::cache::keys;
 use runtime::conflict::hotpath::{read_or_dispatch, scene_hash, Lookup};
 use runtime::conflict::tension::hotpath::get_tension_bundle;
@@ -130,4 +130,53 @@ async fn lock_expiry_allows_a_new_dispatch() {
 
     assert_eq!(first, Lookup::Miss { dispatched: true });
     assert_eq!(second, Lookup::Miss { dispatched: true });
+}
+
+fn escalation(conflict_id: i64) -> serde_json::Value {
+    json!({ "scene_id": 1, "conflict_id": conflict_id, "score": 0.8, "band": "volatile" })
+}
+
+#[tokio::test]
+async fn full_queue_rejects_and_releases_lock() {
+    let mock = MockState {
+        delay: Duration::from_millis(300),
+        ..MockState::default()
+    };
+    let service = start_service_with(mock, |config| {
+        config.queue.workers = 1;
+        config.queue.capacity = 1;
+    })
+    .await;
+    let hot = &service.app.hot;
+    let running = Task::new(TaskName::NarrateEscalation, "1", escalation(1));
+    hot.queue.dispatch(running).await.expect("first dispatch");
+    let started = wait_until(Duration::from_secs(2), || async {
+        matches!(
+            hot.queue.status("narrate_escalation:1").await,
+            Some(TaskStatus::Running { .. })
+        )
+    })
+    .await;
+    assert!(started, "first task never started");
+    let waiting = Task::new(TaskName::NarrateEscalation, "2", escalation(2));
+    hot.queue
+        .dispatch(waiting)
+        .await
+        .expect("second dispatch fills the queue");
+
+    let key = keys::escalation_narrative(3);
+    let task = Task::new(TaskName::NarrateEscalation, "3", escalation(3));
+    let lookup = read_or_dispatch(hot, &key, task).await;
+
+    assert_eq!(lookup, Lookup::Miss { dispatched: false });
+    assert_eq!(hot.queue.status("narrate_escalation:3").await, None);
+    let relock = hot
+        .cache
+        .try_lock(&key.lock_name(), Duration::from_secs(1))
+        .await;
+    assert_eq!(
+        relock.ok(),
+        Some(true),
+        "the rejected dispatch kept its lock"
+    );
 }

@@ -153,11 +153,16 @@ pub struct TestService {
 }
 
 pub async fn start_service(mock: MockState) -> TestService {
+    start_service_with(mock, |_| {}).await
+}
+
+/// Starts a service whose test configuration `adjust` changes first.
+pub async fn start_service_with(mock: MockState, adjust: impl FnOnce(&mut Config)) -> TestService {
     let model = MockModel::start(mock).await;
     let dir = tempfile::tempdir().expect("temporary directory");
-    let app = App::build(test_config(&dir, &model.base_url))
-        .await
-        .expect("build app");
+    let mut config = test_config(&dir, &model.base_url);
+    adjust(&mut config);
+    let app = App::build(config).await.expect("build app");
     TestService { app, model, dir }
 }
 
