@@ -31,6 +31,11 @@ pub enum DemoError {
 
 const SCENE_ID: i64 = 42;
 const CONFLICT_ID: i64 = 7;
+/// Narrations that `/v1/conflicts/{id}/narratives` lists for one conflict.
+const NARRATIVE_COUNT: usize = 6;
+/// Plans the script leads to: an action and a reaction for each of the three stakeholders,
+/// plus the captain's decision from the direct action request.
+const EXPECTED_PLANS: usize = 7;
 
 /// One request of the script.
 struct Step {
@@ -65,6 +70,18 @@ fn stakeholders() -> Value {
 
 fn opening_steps() -> Vec<Step> {
     vec![
+        read(
+            "social bundle (first read)",
+            format!("/v1/scenes/{SCENE_ID}/bundle?npcs=101,102,103"),
+        ),
+        read(
+            "tension bundle (first read)",
+            format!("/v1/scenes/{SCENE_ID}/tension"),
+        ),
+        read(
+            "gossip (first read)",
+            format!("/v1/scenes/{SCENE_ID}/gossip"),
+        ),
         event(
             "conflict updated",
             json!({ "type": "conflict_updated", "scene_id": SCENE_ID, "conflict_id": CONFLICT_ID, "phase": "active", "intensity": 0.6, "stakeholders": stakeholders() }),
@@ -112,18 +129,6 @@ fn opening_steps() -> Vec<Step> {
         event(
             "grand conflict",
             json!({ "type": "grand_conflict", "scene_id": SCENE_ID, "grand_id": 1, "conflicts": [{ "conflict_id": CONFLICT_ID, "intensity": 0.7, "stakeholder_ids": [101, 102] }, { "conflict_id": 8, "intensity": 0.4, "stakeholder_ids": [102, 104] }] }),
-        ),
-        read(
-            "social bundle (first read)",
-            format!("/v1/scenes/{SCENE_ID}/bundle?npcs=101,102,103"),
-        ),
-        read(
-            "tension bundle (first read)",
-            format!("/v1/scenes/{SCENE_ID}/tension"),
-        ),
-        read(
-            "gossip (first read)",
-            format!("/v1/scenes/{SCENE_ID}/gossip"),
         ),
     ]
 }
@@ -210,7 +215,13 @@ async fn send(
     Ok((body, handler_micros, elapsed))
 }
 
-async fn run_steps(client: &reqwest::Client, base: &str, steps: &[Step]) -> Result<(), DemoError> {
+/// Sends the steps in order, prints a line for each, and returns the response bodies.
+async fn run_steps(
+    client: &reqwest::Client,
+    base: &str,
+    steps: &[Step],
+) -> Result<Vec<Value>, DemoError> {
+    let mut bodies = Vec::with_capacity(steps.len());
     for step in steps {
         let (body, handler_micros, elapsed) = send(client, base, step).await?;
         let handler = handler_micros.map_or_else(|| "-".to_string(), |micros| micros.to_string());
@@ -221,27 +232,58 @@ async fn run_steps(client: &reqwest::Client, base: &str, steps: &[Step]) -> Resu
             elapsed.as_micros(),
             summarize(&body)
         );
+        bodies.push(body);
     }
-    Ok(())
+    Ok(bodies)
 }
 
-async fn wait_for_tasks(app: &App, limit: Duration) -> Result<Duration, DemoError> {
+/// Returns how many narrations of the demo's conflict are cached and how many plans are ready.
+async fn task_results(client: &reqwest::Client, base: &str) -> Result<(usize, usize), DemoError> {
+    let narratives = read(
+        "conflict narratives",
+        format!("/v1/conflicts/{CONFLICT_ID}/narratives"),
+    );
+    let (body, _, _) = send(client, base, &narratives).await?;
+    let cached = body["narratives"].as_object().map_or(0, |map| {
+        map.values().filter(|value| !value.is_null()).count()
+    });
+    let plans = read(
+        "planned actions",
+        format!("/v1/scenes/{SCENE_ID}/planned-actions"),
+    );
+    let (body, _, _) = send(client, base, &plans).await?;
+    let ready = body["planned_actions"].as_array().map_or(0, Vec::len);
+    Ok((cached, ready))
+}
+
+/// Polls the API until every narration of the conflict is cached and every plan is ready.
+async fn wait_for_tasks(
+    client: &reqwest::Client,
+    base: &str,
+    limit: Duration,
+) -> Result<Duration, DemoError> {
     let started = Instant::now();
     while started.elapsed() < limit {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        if app.hot.queue.depth() == 0 {
-            // Give the last running tasks time to write; the queue has no count of running tasks.
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            if app.hot.queue.depth() == 0 {
-                return Ok(started.elapsed());
-            }
+        let (cached, ready) = task_results(client, base).await?;
+        if cached == NARRATIVE_COUNT && ready >= EXPECTED_PLANS {
+            return Ok(started.elapsed());
         }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Err(DemoError::TasksTimedOut(limit))
 }
 
+/// Outcome of the demo after the background tasks ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    /// Planned actions the final state sync returned.
+    pub planned_actions: usize,
+    /// Narrations of the demo's conflict found in the cache, out of six.
+    pub narratives_cached: usize,
+}
+
 /// Runs the demo against a fresh service with a temporary SQLite file.
-pub async fn run(mut config: Config) -> Result<(), DemoError> {
+pub async fn run(mut config: Config) -> Result<DemoReport, DemoError> {
     let database = std::env::temp_dir().join(format!("runtime-demo-{}.db", std::process::id()));
     config.store.url = format!("sqlite://{}", database.display());
     let app = App::build(config).await?;
@@ -259,12 +301,19 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
 
     let client = reqwest::Client::new();
     run_steps(&client, &base, &opening_steps()).await?;
-    let waited = wait_for_tasks(&app, Duration::from_secs(10)).await?;
+    let waited = wait_for_tasks(&client, &base, Duration::from_secs(10)).await?;
     println!(
         "-- background tasks finished after {} ms; reading again --",
         waited.as_millis()
     );
-    run_steps(&client, &base, &closing_steps()).await?;
+    let bodies = run_steps(&client, &base, &closing_steps()).await?;
+    let report = DemoReport {
+        planned_actions: bodies
+            .first()
+            .and_then(|sync| sync["planned_actions"].as_array())
+            .map_or(0, Vec::len),
+        narratives_cached: task_results(&client, &base).await?.0,
+    };
 
     let stopped = server.stop().await;
     app.shutdown().await;
@@ -272,5 +321,5 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
     stopped?;
-    Ok(())
+    Ok(report)
 }

@@ -63,9 +63,10 @@ fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => runtime.block_on(serve(config)),
-        Command::Demo => runtime.block_on(demo::run(config)).map_err(|error| {
-            tracing::error!(%error, "demo failed");
-        }),
+        Command::Demo => runtime
+            .block_on(demo::run(config))
+            .map(|report| println!("demo: {report:?}"))
+            .map_err(|error| tracing::error!(%error, "demo failed")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
