@@ -169,3 +169,47 @@ impl ModelClient for OpenAiClient {
         "openai-compatible"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_required_key_is_rejected() {
+        let config = ModelConfig {
+            api_key_env: "RUNTIME_UNIT_TEST_KEY_THAT_IS_NEVER_SET".into(),
+            ..ModelConfig::default()
+        };
+        let error = OpenAiSettings::from_config(&config).expect_err("must fail");
+        assert!(error
+            .to_string()
+            .contains("RUNTIME_UNIT_TEST_KEY_THAT_IS_NEVER_SET"));
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn optional_key_may_be_missing() {
+        let config = ModelConfig {
+            api_key_env: "RUNTIME_UNIT_TEST_KEY_THAT_IS_NEVER_SET".into(),
+            require_api_key: false,
+            base_url: "http://127.0.0.1:9/v1/".into(),
+            ..ModelConfig::default()
+        };
+        let settings = OpenAiSettings::from_config(&config).expect("settings");
+        assert_eq!(settings.api_key, None);
+        assert_eq!(settings.base_url, "http://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn json_content_must_be_an_object() {
+        let parsed = parse_content("[1, 2]".into(), true);
+        assert!(matches!(parsed, Err(ModelError::InvalidResponse(_))));
+        let parsed = parse_content("{\"a\": 1}".into(), true).ok();
+        assert_eq!(
+            parsed,
+            Some(Completion::Json(serde_json::json!({ "a": 1 })))
+        );
+        let parsed = parse_content("plain".into(), false).ok();
+        assert_eq!(parsed, Some(Completion::Text("plain".into())));
+    }
+}
