@@ -1,5 +1,5 @@
-//! What an expression denotes, as far as one file tells: the definitions a
-//! name or attribute chain may name, the type of a value, and annotations.
+//! Evaluation of expressions within one file: the definitions a name or
+//! attribute chain may name, the type of a value, and annotations.
 
 use tree_sitter::Node;
 
@@ -202,13 +202,13 @@ impl<'a, 't> Lowerer<'a, 't> {
         match function.kind() {
             "identifier" => {
                 let binding = self.lookup(self.text(function))?;
-                (!binding.items.is_empty()).then(|| (Callee::Path(binding.items), function))
+                (!binding.items.is_empty()).then_some((Callee::Path(binding.items), function))
             }
             "parenthesized_expression" => self.callee_at(function.named_child(0)?, depth + 1),
             "subscript" | "call" | "await" => {
                 let binding = self.eval_at(function, depth + 1)?;
                 let name = function.child_by_field_name("value").unwrap_or(function);
-                (!binding.items.is_empty()).then(|| (Callee::Path(binding.items), name))
+                (!binding.items.is_empty()).then_some((Callee::Path(binding.items), name))
             }
             _ => None,
         }

@@ -25,7 +25,7 @@ impl<'a, 't> Lowerer<'a, 't> {
     pub fn import_names(&self, node: Node<'t>) -> Vec<ImportName<'t>> {
         match node.kind() {
             "import_statement" => field_children(node, "name").into_iter().filter_map(|name| self.plain_import(name)).collect(),
-            "import_from_statement" => self.from_import(node),
+            "import_from_statement" => self.names_from_module(node),
             _ => Vec::new(),
         }
     }
@@ -47,7 +47,7 @@ impl<'a, 't> Lowerer<'a, 't> {
     }
 
     /// `from a.b import c as d`, `from . import x`, `from ..pkg import *`.
-    fn from_import(&self, node: Node<'t>) -> Vec<ImportName<'t>> {
+    fn names_from_module(&self, node: Node<'t>) -> Vec<ImportName<'t>> {
         let Some(module_name) = node.child_by_field_name("module_name") else { return Vec::new() };
         let module = match module_name.kind() {
             "relative_import" => {

@@ -37,7 +37,7 @@ impl ClassContext {
     }
 }
 
-/// How a function's first parameter is bound.
+/// The binding of a function's first parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MethodKind {
     /// A free or nested function: no implicit first parameter.

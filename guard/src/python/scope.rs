@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::model::{Candidates, RawPath, TypeExpr};
 
-/// What a name may denote: definitions (imported names, functions, classes,
+/// The definitions a name may denote (imported names, functions, classes,
 /// module-level aliases) and, for a variable, the type of its value.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Binding {
@@ -80,9 +80,9 @@ impl Scope {
     }
 
     /// Looks a name up. The latest explicit binding wins unless a star import
-    /// follows it: then every later star import may bring the name (the
-    /// latest first), and the explicit binding stays as the last alternative,
-    /// so the index keeps the first of them that the project defines.
+    /// follows it. Then every later star import may bring the name, the latest
+    /// first, and the explicit binding stays as the last alternative. The
+    /// index keeps the first of them that the project defines.
     pub fn lookup(&self, name: &str) -> Option<Binding> {
         let bound = self.names.get(name);
         let later = &self.globs[bound.map_or(0, |b| b.globs_before)..];

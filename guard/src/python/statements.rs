@@ -166,10 +166,9 @@ impl<'a, 't> Lowerer<'a, 't> {
             }
             self.branches(&branches, true);
             if let Some(scope) = self.scopes.last_mut() {
-                if branches.is_empty() {
-                    *scope = after_body;
-                } else {
-                    scope.merge(&after_body);
+                let handlers = std::mem::replace(scope, after_body);
+                if !branches.is_empty() {
+                    scope.merge(&handlers);
                 }
             }
         }
@@ -178,7 +177,7 @@ impl<'a, 't> Lowerer<'a, 't> {
         }
     }
 
-    /// A loop body may run or not; a `for` target is a value of unknown type.
+    /// Lowers a loop, whose body may run or not. A `for` target is a value of unknown type.
     fn loop_statement(&mut self, node: Node<'t>) {
         if let Some(iterable) = node.child_by_field_name("right").or(node.child_by_field_name("condition")) {
             self.walk(iterable);
