@@ -7,7 +7,7 @@ mod common;
 use common::{assert_findings_match_markers, fixture, run_guard};
 
 #[test]
-fn imports_fixture_matches_markers() {
+fn python_imports_match_markers() {
     assert_findings_match_markers("python/imports");
 }
 
@@ -15,37 +15,37 @@ fn imports_fixture_matches_markers() {
 // candidates, so `nyx.private`'s unexported `llm_json` wins over `nyx.safe`'s.
 #[test]
 #[ignore = "the index does not yet honour __all__ among star-import candidates"]
-fn star_import_honours_all() {
+fn python_star_import_honours_all() {
     assert_findings_match_markers("python/star_all");
 }
 
 #[test]
-fn type_only_names_fixture_matches_markers() {
+fn python_type_only_names_match_markers() {
     assert_findings_match_markers("python/type_only");
 }
 
 #[test]
-fn call_targets_fixture_matches_markers() {
+fn python_call_targets_match_markers() {
     assert_findings_match_markers("python/targets");
 }
 
 #[test]
-fn scopes_fixture_matches_markers() {
+fn python_scopes_match_markers() {
     assert_findings_match_markers("python/scopes");
 }
 
 #[test]
-fn shadowing_fixture_matches_markers() {
+fn python_shadowing_matches_markers() {
     assert_findings_match_markers("python/shadowing");
 }
 
 #[test]
-fn source_roots_fixture_matches_markers() {
+fn python_source_roots_match_markers() {
     assert_findings_match_markers("python/layout");
 }
 
 #[test]
-fn finding_reports_python_callee() {
+fn python_finding_reports_callee() {
     let run = run_guard(&fixture("python/targets"), &["--format", "json"]);
     let json = run.json();
     let finding = json["findings"]
@@ -61,7 +61,7 @@ fn finding_reports_python_callee() {
 }
 
 #[test]
-fn syntax_error_exits_2_and_keeps_findings() {
+fn python_syntax_error_exits_2() {
     let dir = fixture("python/syntax_error");
     let run = run_guard(&dir, &["--format", "json"]);
     let json = run.json();

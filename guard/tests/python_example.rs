@@ -9,7 +9,7 @@ use std::path::Path;
 use common::run_guard;
 
 #[test]
-fn example_reports_unrefactored_handlers() {
+fn python_example_reports_unrefactored_handlers() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/conflict-python");
     let run = run_guard(&dir, &["--format", "json"]);
     let expected: BTreeSet<String> = [
@@ -30,7 +30,7 @@ fn example_reports_unrefactored_handlers() {
 }
 
 #[test]
-fn example_readme_shows_current_output() {
+fn python_example_readme_shows_output() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/conflict-python");
     let run = run_guard(&dir, &["check", "--format", "concise"]);
     let readme = std::fs::read_to_string(dir.join("README.md")).expect("the example has a README");

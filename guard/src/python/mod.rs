@@ -12,9 +12,10 @@ mod statements;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Node, Parser, Tree};
 
 use crate::frontend::{Frontend, Lowered, ParseFailure};
 use crate::model::{Language, Module};
@@ -55,12 +56,9 @@ impl Frontend for PythonFrontend {
     }
 
     fn lower(&self, file: &SourceFile) -> Lowered {
-        let mut parser = Parser::new();
-        if let Err(error) = parser.set_language(&tree_sitter_python::LANGUAGE.into()) {
-            return failure(format!("cannot load the Python grammar: {error}"));
-        }
-        let Some(tree) = parser.parse(&file.text, None) else {
-            return failure("the Python parser returned no syntax tree".to_string());
+        let tree = match PARSER.with_borrow_mut(|parser| parse(parser, &file.text)) {
+            Ok(tree) => tree,
+            Err(message) => return failure(message),
         };
 
         let (path, is_package) = paths::module_path(&file.path, &self.source_roots);
@@ -74,6 +72,23 @@ impl Frontend for PythonFrontend {
         errors.append(&mut lowerer.errors);
         Lowered { modules: vec![lowerer.module], errors }
     }
+}
+
+thread_local! {
+    /// One parser per thread, reused for every file the thread lowers.
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+fn parse(parser: &mut Option<Parser>, text: &str) -> Result<Tree, String> {
+    if parser.is_none() {
+        let mut new_parser = Parser::new();
+        new_parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .map_err(|error| format!("cannot load the Python grammar: {error}"))?;
+        *parser = Some(new_parser);
+    }
+    let parser = parser.as_mut().expect("the parser was just created");
+    parser.parse(text, None).ok_or_else(|| "the Python parser returned no syntax tree".to_string())
 }
 
 fn failure(message: String) -> Lowered {
