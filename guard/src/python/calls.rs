@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use super::lower::{named_children, Lowerer};
-use crate::model::{Callee, PathBase, UseKind};
+use crate::model::{Callee, PathBase, TypeExpr, UseKind};
 
 /// Last names of callees that run a function argument before they return
 /// (or, awaited, before the caller resumes).
@@ -68,12 +68,11 @@ impl<'a, 't> Lowerer<'a, 't> {
         };
         let Some(reference) = reference.filter(|r| matches!(r.kind(), "identifier" | "attribute")) else { return };
 
-        let Some(binding) = self.eval(reference) else { return };
-        if binding.items.is_empty() {
+        let Some((callee, name)) = self.callee_of(reference) else { return };
+        if matches!(callee, Callee::Method { receiver: TypeExpr::Unknown, .. }) {
             return;
         }
-        let name = reference.child_by_field_name("attribute").unwrap_or(reference);
-        self.record(Callee::Path(binding.items), UseKind::Passed, name);
+        self.record(callee, UseKind::Passed, name);
     }
 
     fn is_partial(&self, call: Node<'t>) -> bool {

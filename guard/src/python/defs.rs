@@ -83,6 +83,14 @@ impl<'a, 't> Lowerer<'a, 't> {
         test_file && test_class && name.starts_with("test") && self.current_function.is_none()
     }
 
+    /// Returns whether a method is a property, which reads like a field.
+    fn is_property(&self, function: usize) -> bool {
+        self.module.functions[function]
+            .attributes
+            .iter()
+            .any(|d| d == "property" || d.rsplit('.').next() == Some("cached_property"))
+    }
+
     /// Lowers the bodies queued while lowering the current body.
     pub fn lower_pending(&mut self) {
         let pending = std::mem::take(&mut self.pending);
@@ -110,7 +118,14 @@ impl<'a, 't> Lowerer<'a, 't> {
 
         self.bind_parameters(body.node, body.class.as_ref(), body.method);
         if let Some(returns) = body.node.child_by_field_name("return_type") {
-            self.module.functions[body.function].returns = self.annotation_type(returns);
+            let returns = self.annotation_type(returns);
+            self.module.functions[body.function].returns = returns.clone();
+            if let (Some(class), Some(returns)) = (&body.class, returns) {
+                if self.is_property(body.function) {
+                    let name = self.module.functions[body.function].name.clone();
+                    self.add_field(class.type_index, &name, returns);
+                }
+            }
         }
         if let Some(block) = body.node.child_by_field_name("body") {
             self.walk(block);

@@ -253,3 +253,20 @@ fn pytest_function_is_test_code() {
     assert!(m.functions[0].in_test);
     assert!(!m.functions[1].in_test);
 }
+
+#[test]
+fn property_with_return_type_is_field() {
+    let source = ["from openai import OpenAI", "class Bot:", "    @property", "    def client(self) -> OpenAI:", "        return make()"];
+    let m = module("m.py", &source.join("\n"));
+    assert_eq!(m.types[0].fields, [("client".to_string(), TypeExpr::Named(vec![absolute("openai.OpenAI")]))]);
+}
+
+#[test]
+fn bound_method_passed_to_runner() {
+    let source = ["import asyncio", "from openai import OpenAI", "async def h():", "    client = OpenAI()", "    await asyncio.to_thread(client.chat.create, 1)"];
+    let m = module("m.py", &source.join("\n"));
+    let passed = m.calls.iter().find(|c| c.kind == UseKind::Passed).expect("the bound method is passed");
+
+    assert_eq!(passed.span.line, 5);
+    assert!(matches!(&passed.callee, Callee::Method { segments, .. } if segments == &["chat", "create"]));
+}
