@@ -39,6 +39,10 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     quiet: bool,
 
+    /// Parse every file again instead of reusing the models cached in .guard-cache/.
+    #[arg(long, global = true)]
+    no_cache: bool,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -85,13 +89,17 @@ pub fn run(cli: Cli) -> i32 {
         }
     }
 
-    let config = match load_config(cli.config.as_deref()) {
+    let mut config = match load_config(cli.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{:?}", miette::Report::new(error));
             return EXIT_ERROR;
         }
     };
+
+    if cli.no_cache {
+        config.cache = false;
+    }
 
     match cli.command {
         None => check(&config, &[], cli.format, color, cli.quiet),

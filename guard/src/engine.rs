@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
+use crate::cache::{self, Entry, EntryRef, FileStamp};
 use crate::callgraph::CallGraph;
 use crate::config::Config;
 use crate::diagnostics::FileError;
@@ -29,7 +30,8 @@ pub struct Analysis {
     /// Resolved names per module, per call site.
     pub resolved: Vec<Vec<Vec<QualifiedName>>>,
     pub errors: Vec<FileError>,
-    pub sources: HashMap<String, Arc<SourceFile>>,
+    /// The analysis root; reporters read source text from it on demand.
+    pub root: PathBuf,
     pub files_checked: usize,
     call_graph: OnceLock<CallGraph>,
     hand_offs: OnceLock<Vec<Vec<bool>>>,
@@ -54,13 +56,18 @@ impl Analysis {
     }
 }
 
+/// Returns the Python source roots: the configured ones, and `src/` when it exists.
+fn python_roots(config: &Config) -> Vec<PathBuf> {
+    let mut roots = config.python_roots.clone();
+    if config.root.join("src").is_dir() {
+        roots.push(PathBuf::from("src"));
+    }
+    roots
+}
+
 /// Returns the frontends of every supported language.
 pub fn frontends(config: &Config) -> Vec<Box<dyn Frontend>> {
-    let mut python_roots = config.python_roots.clone();
-    if config.root.join("src").is_dir() {
-        python_roots.push(PathBuf::from("src"));
-    }
-    vec![Box::new(RustFrontend), Box::new(PythonFrontend::new(python_roots))]
+    vec![Box::new(RustFrontend), Box::new(PythonFrontend::new(python_roots(config)))]
 }
 
 /// Runs the pipeline on the configuration's root.
@@ -72,27 +79,48 @@ pub fn analyze(config: &Config) -> Analysis {
     pool.install(|| analyze_in_pool(config))
 }
 
+/// What lowering one file produced, and how to cache it.
+struct FileResult {
+    modules: Vec<Module>,
+    errors: Vec<FileError>,
+    /// The stamp and content hash to cache the file under; `None` for a file with errors.
+    cache_key: Option<(FileStamp, [u8; 32])>,
+    /// Whether the cache entry was reused with the same stamp, so it needs no rewrite.
+    unchanged: bool,
+}
+
 fn analyze_in_pool(config: &Config) -> Analysis {
     let timer = PhaseTimer::start();
     let frontends = frontends(config);
     let root = &config.root;
     let discovered = discover(root, &config.exclude, |path| frontends.iter().any(|f| f.handles(path)));
 
-    let results: Vec<(Vec<Module>, Vec<FileError>, Option<Arc<SourceFile>>)> = discovered
-        .sources
-        .par_iter()
-        .map(|path| lower_file(root, path, &frontends))
-        .collect();
+    let fingerprint = cache::fingerprint(&python_roots(config));
+    let mut cached = if config.cache { cache::load(root, fingerprint) } else { HashMap::new() };
+    let jobs: Vec<(PathBuf, Option<Entry>)> =
+        discovered.sources.iter().map(|path| (path.clone(), cached.remove(path))).collect();
+    let entries_removed = !cached.is_empty();
+    timer.phase("discover and load the cache");
 
-    timer.phase("discover, read, parse and lower");
+    let results: Vec<(PathBuf, FileResult)> = jobs
+        .into_par_iter()
+        .map(|(path, entry)| {
+            let result = lower_file(root, &path, entry, &frontends);
+            (path, result)
+        })
+        .collect();
+    timer.phase("read, parse and lower");
+
     let mut modules = Vec::new();
     let mut errors = Vec::new();
-    let mut sources = HashMap::new();
-    for (file_modules, file_errors, source) in results {
-        modules.extend(file_modules);
-        errors.extend(file_errors);
-        if let Some(source) = source {
-            sources.insert(source.display_path(), source);
+    let mut cache_keys = HashMap::new();
+    let mut cache_changed = entries_removed;
+    for (path, result) in results {
+        modules.extend(result.modules);
+        errors.extend(result.errors);
+        cache_changed |= !result.unchanged;
+        if let Some(key) = result.cache_key {
+            cache_keys.insert(path, key);
         }
     }
 
@@ -105,50 +133,99 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         })
         .collect();
     assign_module_paths(&mut modules, &packages);
-
     timer.phase("module tree");
+
     let index = Index::new(modules);
     timer.phase("index");
+    if config.cache && cache_changed {
+        store_cache(root, fingerprint, &index, &cache_keys);
+        timer.phase("store the cache");
+    }
+
     let resolved = index
         .modules
         .par_iter()
         .enumerate()
         .map(|(m, module)| module.calls.iter().map(|call| index.resolve_callee(m, &call.callee)).collect())
         .collect();
-
     timer.phase("resolve call sites");
+
     errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    Analysis { index, resolved, errors, sources, files_checked: discovered.sources.len(), call_graph: OnceLock::new(), hand_offs: OnceLock::new() }
+    Analysis {
+        index,
+        resolved,
+        errors,
+        root: root.clone(),
+        files_checked: discovered.sources.len(),
+        call_graph: OnceLock::new(),
+        hand_offs: OnceLock::new(),
+    }
 }
 
-fn lower_file(
-    root: &Path,
-    path: &PathBuf,
-    frontends: &[Box<dyn Frontend>],
-) -> (Vec<Module>, Vec<FileError>, Option<Arc<SourceFile>>) {
+fn store_cache(root: &Path, fingerprint: [u8; 32], index: &Index, keys: &HashMap<PathBuf, (FileStamp, [u8; 32])>) {
+    let mut entries: HashMap<&Path, EntryRef<'_>> = HashMap::new();
+    for module in &index.modules {
+        let Some(&(stamp, hash)) = keys.get(&module.file) else { continue };
+        let stamp = stamp.trusted_or_racy();
+        entries
+            .entry(module.file.as_path())
+            .or_insert_with(|| EntryRef { stamp, hash, modules: Vec::new() })
+            .modules
+            .push(module);
+    }
+    for (path, (stamp, hash)) in keys {
+        entries.entry(path.as_path()).or_insert_with(|| EntryRef { stamp: stamp.trusted_or_racy(), hash: *hash, modules: Vec::new() });
+    }
+    if let Err(error) = cache::store(root, fingerprint, entries) {
+        eprintln!("guard: warning: cannot write the cache in {}: {error}", root.join(cache::CACHE_DIR).display());
+    }
+}
+
+fn lower_file(root: &Path, path: &Path, entry: Option<Entry>, frontends: &[Box<dyn Frontend>]) -> FileResult {
     let display = display_path(path);
+    let failed = |message: String| FileResult {
+        modules: Vec::new(),
+        errors: vec![FileError::new(display.clone(), None, message)],
+        cache_key: None,
+        unchanged: true,
+    };
+    let stamp = FileStamp::of(&root.join(path));
+    let entry = match (entry, stamp) {
+        (Some(entry), Some(stamp)) if entry.stamp == stamp => {
+            return FileResult { cache_key: Some((stamp, entry.hash)), modules: entry.modules, errors: Vec::new(), unchanged: true };
+        }
+        (entry, _) => entry,
+    };
+
     let text = match std::fs::read(root.join(path)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
-            Err(_) => {
-                let error = FileError::new(display, None, "the file is not valid UTF-8; the guard reads UTF-8 source only".into());
-                return (Vec::new(), vec![error], None);
-            }
+            Err(_) => return failed("the file is not valid UTF-8; the guard reads UTF-8 source only".into()),
         },
-        Err(e) => return (Vec::new(), vec![FileError::new(display, None, format!("cannot read the file: {e}"))], None),
+        Err(e) => return failed(format!("cannot read the file: {e}")),
     };
-    let source = Arc::new(SourceFile::new(path.clone(), text));
-    let Some(frontend) = frontends.iter().find(|f| f.handles(path)) else {
-        return (Vec::new(), Vec::new(), None);
+    let hash = *blake3::hash(text.as_bytes()).as_bytes();
+    let stamp = stamp.unwrap_or(FileStamp { len: text.len() as u64, modified_ns: 0 });
+    let entry = match entry {
+        Some(entry) if entry.hash == hash => {
+            return FileResult { modules: entry.modules, errors: Vec::new(), cache_key: Some((stamp, hash)), unchanged: false };
+        }
+        entry => entry,
     };
 
+    let Some(frontend) = frontends.iter().find(|f| f.handles(path)) else {
+        return FileResult { modules: Vec::new(), errors: Vec::new(), cache_key: None, unchanged: false };
+    };
+    let source = SourceFile::new(path.to_path_buf(), text);
     let lowered = frontend.lower(&source);
-    let errors = lowered
+    let errors: Vec<FileError> = lowered
         .errors
         .iter()
         .map(|e| FileError::new(display.clone(), e.span.as_ref(), format!("cannot parse: {}", e.message)))
         .collect();
-    (lowered.modules, errors, Some(source))
+    let cache_key = errors.is_empty().then_some((stamp, hash));
+    let unchanged = cache_key.is_none() && entry.is_none();
+    FileResult { modules: lowered.modules, errors, cache_key, unchanged }
 }
 
 /// Prints the wall time of each phase to stderr when `GUARD_LOG=timing` is set.

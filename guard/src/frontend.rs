@@ -6,7 +6,7 @@ use crate::model::{Language, Module, Span};
 use crate::source::SourceFile;
 
 /// A file that could not be parsed, or parsed only with recovery.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParseFailure {
     pub message: String,
     pub span: Option<Span>,
@@ -15,7 +15,7 @@ pub struct ParseFailure {
 /// The result of lowering one file: its modules, and the syntax errors the parser met.
 /// A file with errors is never reported as clean, even when the parser
 /// recovered enough to produce modules.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Lowered {
     pub modules: Vec<Module>,
     pub errors: Vec<ParseFailure>,

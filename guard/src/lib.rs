@@ -5,6 +5,7 @@
 //! [`frontend`] into the shared [`model`], resolve names in the [`index`], run
 //! the [`rules`] and print the findings with a [`report`]er.
 
+pub mod cache;
 pub mod callgraph;
 pub mod cli;
 pub mod config;

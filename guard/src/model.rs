@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 /// The source language of a module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Rust,
@@ -28,7 +28,7 @@ impl Language {
 }
 
 /// A position in a file: a byte range plus the 1-based line and column of its start.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub bytes: Range<usize>,
     pub line: usize,
@@ -36,7 +36,7 @@ pub struct Span {
 }
 
 /// The starting point for looking up the first segment of a [`RawPath`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PathBase {
     /// The segments start at the root of all names: a crate name or a top-level package.
     Absolute,
@@ -48,7 +48,7 @@ pub enum PathBase {
 }
 
 /// A path as the source wrote it, with its base resolved as far as the file can tell.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RawPath {
     pub base: PathBase,
     pub segments: Vec<String>,
@@ -86,7 +86,7 @@ impl RawPath {
 pub type Candidates = Vec<RawPath>;
 
 /// The static type of an expression, as far as the frontend can describe it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TypeExpr {
     /// A named type (a struct, enum, class or trait) that the path may denote.
     Named(Candidates),
@@ -103,7 +103,7 @@ pub enum TypeExpr {
 }
 
 /// The target of a call site.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Callee {
     /// A function, associated function or class named by a path.
     Path(Candidates),
@@ -114,7 +114,7 @@ pub enum Callee {
 }
 
 /// The kind of use a call site makes of its callee.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UseKind {
     /// A direct call: `f(x)`, `x.f()`, `await f()`.
@@ -125,7 +125,7 @@ pub enum UseKind {
 }
 
 /// A call or function reference inside a module.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallSite {
     pub callee: Callee,
     pub kind: UseKind,
@@ -141,7 +141,7 @@ pub struct CallSite {
 }
 
 /// A function or method defined in a module.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub name: String,
     /// The path of the function relative to its module: `["f"]` for a free
@@ -162,7 +162,7 @@ pub struct Function {
 }
 
 /// A type defined in a module: a struct, enum, union, class or trait.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDef {
     pub name: String,
     /// The path of the type relative to its module.
@@ -178,14 +178,14 @@ pub struct TypeDef {
 }
 
 /// A Rust `impl Trait for Type` block: the type implements the trait.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraitImpl {
     pub self_type: Candidates,
     pub trait_path: Candidates,
 }
 
 /// A name a module binds to another path: `use a::b as c;`, `from a import b as c`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// The name bound in the module; empty for a glob import.
     pub local: String,
@@ -202,14 +202,14 @@ pub struct Import {
 
 /// A variable bound at module level to a function or type (`f = llm_json`,
 /// `HANDLERS = {"a": on_a}`, `static F: fn() = llm::complete;`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Alias {
     pub local: String,
     pub targets: Candidates,
 }
 
 /// A parsed and lowered source module.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Module {
     pub language: Language,
     /// The file, relative to the analysis root.

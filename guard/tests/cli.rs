@@ -277,3 +277,39 @@ path = "crate::llm::complete"
     let lines: Vec<String> = run.finding_lines().into_iter().collect();
     assert_eq!(lines, ["src/game.rs:2", "src/game.rs:4"]);
 }
+
+#[test]
+fn cache_reuses_and_invalidates_models() {
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", "pub fn on_event() {}\n"),
+    ]);
+    let first = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(dir.path().join(".guard-cache/models.bin").is_file());
+
+    let second = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(second.code, 0);
+
+    std::fs::write(dir.path().join("src/hot.rs"), "pub fn on_event() {\n    crate::llm::complete();\n}\n").unwrap();
+    let changed = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(changed.code, 1, "a changed file must be parsed again");
+    assert_eq!(changed.finding_lines().into_iter().collect::<Vec<_>>(), ["src/hot.rs:2"]);
+
+    std::fs::write(dir.path().join(".guard-cache/models.bin"), b"not a cache").unwrap();
+    let corrupt = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(corrupt.code, 1, "a corrupt cache is ignored: {}", corrupt.stderr);
+
+    let uncached = run_guard(dir.path(), &["--format", "json", "--no-cache"]);
+    assert_eq!(uncached.code, 1);
+}
+
+#[test]
+fn cache_never_hides_parse_errors() {
+    let dir = project(&[("rules.toml", RULES), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB), ("src/hot.rs", "fn broken( {\n")]);
+    assert_eq!(run_guard(dir.path(), &[]).code, 2);
+    assert_eq!(run_guard(dir.path(), &[]).code, 2, "the second run must not read a clean model from the cache");
+}

@@ -107,6 +107,8 @@ pub struct Config {
     pub python_roots: Vec<PathBuf>,
     pub boundaries: Vec<PathPattern>,
     pub rules: Vec<Rule>,
+    /// Whether parsed models are cached in `.guard-cache/` between runs.
+    pub cache: bool,
 }
 
 impl Config {
@@ -150,7 +152,8 @@ impl Config {
             }
             rules.push(rule);
         }
-        Ok(Config { file, source, root, exclude, python_roots, boundaries, rules })
+        let cache = raw.guard.cache.unwrap_or(true);
+        Ok(Config { file, source, root, exclude, python_roots, boundaries, rules, cache })
     }
 }
 

@@ -24,6 +24,7 @@ pub struct RawSettings {
     #[serde(default)]
     pub boundaries: Vec<Spanned<String>>,
     pub default_boundaries: Option<bool>,
+    pub cache: Option<bool>,
 }
 
 #[derive(serde::Deserialize, Debug)]

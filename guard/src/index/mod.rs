@@ -57,6 +57,44 @@ pub struct Index {
     crate_aliases: HashMap<String, QualifiedName>,
     pub functions: HashMap<QualifiedName, Vec<FunctionId>>,
     pub types: HashMap<QualifiedName, TypeInfo>,
+    /// Names each module defines (not imports), by module index.
+    defined: Vec<rustc_hash::FxHashSet<String>>,
+    /// Results of [`Index::canonicalize`], shared by the analysis threads.
+    memo: Memo,
+}
+
+thread_local! {
+    /// The paths this thread is resolving, to detect import cycles.
+    static IN_PROGRESS: std::cell::RefCell<rustc_hash::FxHashSet<(Language, QualifiedName)>> = Default::default();
+}
+
+/// A memo of canonical paths, split into shards so that threads rarely wait on one lock.
+struct Memo {
+    shards: Vec<std::sync::Mutex<HashMap<(Language, QualifiedName), Vec<(QualifiedName, Found)>>>>,
+}
+
+impl Memo {
+    const SHARDS: usize = 64;
+
+    fn new() -> Self {
+        Memo { shards: (0..Self::SHARDS).map(|_| Default::default()).collect() }
+    }
+
+    fn shard(&self, key: &(Language, QualifiedName)) -> &std::sync::Mutex<HashMap<(Language, QualifiedName), Vec<(QualifiedName, Found)>>> {
+        use std::hash::BuildHasher;
+        let hash = rustc_hash::FxBuildHasher.hash_one(key);
+        &self.shards[(hash as usize) % Self::SHARDS]
+    }
+
+    fn get(&self, key: &(Language, QualifiedName)) -> Option<Vec<(QualifiedName, Found)>> {
+        self.shard(key).lock().ok()?.get(key).cloned()
+    }
+
+    fn insert(&self, key: (Language, QualifiedName), value: Vec<(QualifiedName, Found)>) {
+        if let Ok(mut shard) = self.shard(&key).lock() {
+            shard.insert(key, value);
+        }
+    }
 }
 
 impl Index {
@@ -69,7 +107,10 @@ impl Index {
             crate_aliases: HashMap::default(),
             functions: HashMap::default(),
             types: HashMap::default(),
+            defined: Vec::new(),
+            memo: Memo::new(),
         };
+        index.defined = index.modules.iter().map(defined_names).collect();
         index.register_modules();
         index.register_types();
         index.register_functions();
@@ -245,6 +286,10 @@ impl Index {
 
     /// Follows a qualified path through modules, imports, re-exports and globs
     /// to the path of its definition.
+    ///
+    /// Results are memoized, so each path is resolved once per run. A path
+    /// met again while this thread resolves it reads as missing: an import
+    /// cycle ends there instead of recursing.
     fn canonicalize(&self, language: Language, path: QualifiedName, hops: usize) -> Vec<(QualifiedName, Found)> {
         if hops > MAX_IMPORT_HOPS || path.is_empty() {
             return vec![(path, Found::Missing)];
@@ -252,6 +297,21 @@ impl Index {
         if !self.roots(language).contains(&path[0]) {
             return vec![(path, Found::External)];
         }
+        let key = (language, path);
+        if let Some(known) = self.memo.get(&key) {
+            return known;
+        }
+        let entered = IN_PROGRESS.with(|paths| paths.borrow_mut().insert(key.clone()));
+        if !entered {
+            return vec![(key.1, Found::Missing)];
+        }
+        let result = self.canonicalize_uncached(language, key.1.clone(), hops);
+        IN_PROGRESS.with(|paths| paths.borrow_mut().remove(&key));
+        self.memo.insert(key, result.clone());
+        result
+    }
+
+    fn canonicalize_uncached(&self, language: Language, path: QualifiedName, hops: usize) -> Vec<(QualifiedName, Found)> {
 
         for end in 1..=path.len() {
             let prefix = &path[..end];
@@ -347,11 +407,7 @@ impl Index {
 
     /// Returns whether a module defines an item of that name (not an import).
     fn module_defines(&self, module: usize, name: &str) -> bool {
-        let module = &self.modules[module];
-        module.functions.iter().any(|f| f.parent.is_none() && f.owner.is_none() && f.name == name)
-            || module.types.iter().any(|t| t.name == name)
-            || module.other_items.iter().any(|i| i == name)
-            || module.aliases.iter().any(|a| a.local == name)
+        self.defined[module].contains(name)
     }
 
     /// Resolves a call site's callee into the qualified names it may denote.
@@ -411,4 +467,12 @@ impl Index {
         }
         (!out.is_empty()).then_some(out)
     }
+}
+
+/// Collects the names a module defines: free functions, types, other items and aliases.
+fn defined_names(module: &Module) -> rustc_hash::FxHashSet<String> {
+    let functions = module.functions.iter().filter(|f| f.parent.is_none() && f.owner.is_none()).map(|f| &f.name);
+    let types = module.types.iter().map(|t| &t.name);
+    let aliases = module.aliases.iter().map(|a| &a.local);
+    functions.chain(types).chain(&module.other_items).chain(aliases).cloned().collect()
 }

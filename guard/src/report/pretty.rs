@@ -100,7 +100,7 @@ fn error_report(error: &FileError, text: String) -> FindingReport {
 
 pub fn write(out: &mut dyn Write, outcome: &Outcome<'_>) -> std::io::Result<()> {
     let handler = handler(outcome.color);
-    let text_of = |file: &str| outcome.analysis.sources.get(file).map(|s| s.text.clone()).unwrap_or_default();
+    let text_of = |file: &str| std::fs::read_to_string(outcome.analysis.root.join(file)).unwrap_or_default();
 
     for error in outcome.errors {
         let mut rendered = String::new();
