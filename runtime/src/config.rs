@@ -301,4 +301,11 @@ mod tests {
             Config::from_file(Path::new("/nonexistent/runtime.toml")).expect_err("must fail");
         assert!(error.to_string().contains("/nonexistent/runtime.toml"));
     }
+
+    #[test]
+    fn example_file_matches_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime.example.toml");
+        let example = Config::from_file(&path).expect("load the example config");
+        assert_eq!(format!("{example:?}"), format!("{:?}", Config::default()));
+    }
 }

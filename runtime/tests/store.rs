@@ -208,3 +208,14 @@ async fn default_times_are_epoch_milliseconds() {
     .await;
     assert!(bad_kind.is_err());
 }
+
+#[tokio::test]
+async fn missing_database_directory_is_created() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("a/b/store.db").display());
+    let store = SqliteStore::connect(&url, 1)
+        .await
+        .expect("open store in a new directory");
+    assert!(store.ping().await.is_ok());
+    assert!(dir.path().join("a/b/store.db").exists());
+}
