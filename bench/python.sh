@@ -77,7 +77,8 @@ measure() { # label, then the command
   local times=() peak=0
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>/dev/null || true
-    read -r seconds kib < "$work/time"
+    # /usr/bin/time puts "Command exited with non-zero status N" before the figures.
+    read -r seconds kib < <(tail -n 1 "$work/time")
     times+=("$seconds")
     [ "$kib" -gt "$peak" ] && peak=$kib
   done
