@@ -141,21 +141,38 @@ async fn ready_count_and_listing_ignore_consumed() {
         .insert(action(7, "a", 5, now - 1))
         .await
         .expect("insert");
-    assert_eq!(store.count_ready(7, 5).await.expect("count"), 1);
-    assert_eq!(store.count_ready(7, 6).await.expect("count"), 0);
+    store
+        .insert(action(8, "b", 5, now - 1))
+        .await
+        .expect("insert");
+    store
+        .insert(action(8, "c", 5, now - 1))
+        .await
+        .expect("insert");
+    let counts = store.count_ready(5, &[7, 8, 9]).await.expect("count");
+    assert_eq!(counts.get(&7), Some(&1));
+    assert_eq!(counts.get(&8), Some(&2));
+    assert_eq!(counts.get(&9), None);
+    let other_conflict = store.count_ready(6, &[7, 8]).await.expect("count");
+    assert!(other_conflict.is_empty());
+    assert!(store.count_ready(5, &[]).await.expect("count").is_empty());
     assert_eq!(
         store
             .list_ready_for_scene("scene-a", 10)
             .await
             .expect("list")
             .len(),
-        1
+        3
     );
     store
         .claim_ready_for_scene("scene-a", now, 10)
         .await
         .expect("claim");
-    assert_eq!(store.count_ready(7, 5).await.expect("count"), 0);
+    assert!(store
+        .count_ready(5, &[7, 8])
+        .await
+        .expect("count")
+        .is_empty());
     assert!(store
         .list_ready_for_scene("scene-a", 10)
         .await

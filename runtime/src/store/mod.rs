@@ -3,6 +3,8 @@
 
 mod sqlite;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -100,8 +102,13 @@ pub trait PlannedActionStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<PlannedAction>, StoreError>;
 
-    /// Returns how many ready plans a stakeholder has in a conflict.
-    async fn count_ready(&self, stakeholder_id: i64, conflict_id: i64) -> Result<i64, StoreError>;
+    /// Returns how many ready plans each of the stakeholders has in a conflict, in one query.
+    /// Stakeholders without a ready plan are missing from the map.
+    async fn count_ready(
+        &self,
+        conflict_id: i64,
+        stakeholder_ids: &[i64],
+    ) -> Result<HashMap<i64, i64>, StoreError>;
 
     /// Lists every plan of a stakeholder, oldest first.
     async fn list_for_stakeholder(

@@ -1,5 +1,6 @@
 //! SQLite implementation of the planned-actions store, with WAL mode and embedded migrations.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -160,16 +161,30 @@ impl PlannedActionStore for SqliteStore {
         rows.iter().map(row_to_action).collect()
     }
 
-    async fn count_ready(&self, stakeholder_id: i64, conflict_id: i64) -> Result<i64, StoreError> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM planned_stakeholder_actions \
-             WHERE stakeholder_id = ? AND status = 'ready' AND conflict_id = ?",
-        )
-        .bind(stakeholder_id)
-        .bind(conflict_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(count)
+    async fn count_ready(
+        &self,
+        conflict_id: i64,
+        stakeholder_ids: &[i64],
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        if stakeholder_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let placeholders = vec!["?"; stakeholder_ids.len()].join(", ");
+        let sql = format!(
+            "SELECT stakeholder_id, COUNT(*) AS ready FROM planned_stakeholder_actions \
+             WHERE conflict_id = ? AND status = 'ready' AND stakeholder_id IN ({placeholders}) \
+             GROUP BY stakeholder_id"
+        );
+        let mut query = sqlx::query(&sql).bind(conflict_id);
+        for id in stakeholder_ids {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut counts = HashMap::with_capacity(rows.len());
+        for row in rows {
+            counts.insert(row.try_get("stakeholder_id")?, row.try_get("ready")?);
+        }
+        Ok(counts)
     }
 
     async fn list_for_stakeholder(

@@ -99,14 +99,17 @@ pub async fn conflict_updated(
     validate_stakeholders("stakeholders", &event.stakeholders)?;
 
     let intensity_bucket = format!("{:.1}", event.intensity);
+    let ids: Vec<i64> = event
+        .stakeholders
+        .iter()
+        .map(|stakeholder| stakeholder.id)
+        .collect();
+    let ready_plans = ctx.store.count_ready(event.conflict_id, &ids).await?;
     let mut decisions = Vec::with_capacity(event.stakeholders.len());
     for stakeholder in &event.stakeholders {
         ensure_stakeholder_details(ctx, stakeholder).await;
         let behavior = determine_scene_behavior(stakeholder, event.intensity);
-        let ready = ctx
-            .store
-            .count_ready(stakeholder.id, event.conflict_id)
-            .await?;
+        let ready = ready_plans.get(&stakeholder.id).copied().unwrap_or(0);
         let mut dispatched = false;
         if should_dispatch_action_generation(stakeholder, event.intensity, ready) {
             let context = [
