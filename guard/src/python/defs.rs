@@ -7,6 +7,12 @@ use super::lower::{named_children, ClassContext, Lowerer, MethodKind, PendingBod
 use super::scope::{Binding, Scope, ScopeKind};
 use crate::model::{Function, RawPath, TypeDef, TypeExpr};
 
+/// Returns the type every `return` statement of a function returns, if they agree.
+fn single_type(returned: Vec<Option<TypeExpr>>) -> Option<TypeExpr> {
+    let first = returned.first()?.clone()?;
+    returned.iter().all(|r| r.as_ref() == Some(&first)).then_some(first)
+}
+
 impl<'a, 't> Lowerer<'a, 't> {
     pub fn decorated_definition(&mut self, node: Node<'t>) {
         let mut decorators = Vec::new();
@@ -114,6 +120,7 @@ impl<'a, 't> Lowerer<'a, 't> {
         let saved_test = std::mem::replace(&mut self.in_test, in_test);
         let saved_argument = self.argument_of.take();
         let saved_pending = std::mem::take(&mut self.pending);
+        let saved_returned = std::mem::take(&mut self.returned);
         self.scopes.push(Scope::new(ScopeKind::Function));
 
         self.bind_parameters(body.node, body.class.as_ref(), body.method);
@@ -129,6 +136,10 @@ impl<'a, 't> Lowerer<'a, 't> {
         }
         if let Some(block) = body.node.child_by_field_name("body") {
             self.walk(block);
+        }
+        let returned = std::mem::replace(&mut self.returned, saved_returned);
+        if self.module.functions[body.function].returns.is_none() {
+            self.module.functions[body.function].returns = single_type(returned);
         }
         self.lower_pending();
 

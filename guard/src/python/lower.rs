@@ -8,7 +8,7 @@ use tree_sitter::Node;
 use super::scope::{Binding, Scope, ScopeKind};
 use super::MAX_NESTING;
 use crate::frontend::ParseFailure;
-use crate::model::{CallSite, Callee, Candidates, Module, RawPath, UseKind};
+use crate::model::{CallSite, Callee, Candidates, Module, RawPath, TypeExpr, UseKind};
 use crate::source::SourceFile;
 
 /// Names of the `builtins` module that calls commonly use. An unbound name
@@ -82,6 +82,8 @@ pub struct Lowerer<'a, 't> {
     pub in_test: bool,
     /// The call site whose arguments are being lowered.
     pub argument_of: Option<usize>,
+    /// The types of the values the current function returns, `None` where unknown.
+    pub returned: Vec<Option<TypeExpr>>,
     /// Function bodies waiting for the end of the enclosing body.
     pub pending: Vec<PendingBody<'t>>,
     pub errors: Vec<ParseFailure>,
@@ -103,6 +105,7 @@ impl<'a, 't> Lowerer<'a, 't> {
             class_body: None,
             in_test: false,
             argument_of: None,
+            returned: Vec::new(),
             pending: Vec::new(),
             errors: Vec::new(),
             depth: 0,

@@ -66,6 +66,13 @@ impl<'a, 't> Lowerer<'a, 't> {
                 }
             }
             "call" => self.call(node),
+            "return_statement" => {
+                self.walk_children(node);
+                if let Some(value) = node.named_child(0) {
+                    let returned = self.eval(value).and_then(|b| b.known_value().cloned());
+                    self.returned.push(returned);
+                }
+            }
             "lambda" => self.lambda(node),
             "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
                 self.comprehension(node)

@@ -270,3 +270,13 @@ fn bound_method_passed_to_runner() {
     assert_eq!(passed.span.line, 5);
     assert!(matches!(&passed.callee, Callee::Method { segments, .. } if segments == &["chat", "create"]));
 }
+
+#[test]
+fn returned_constructor_is_return_type() {
+    let source = ["from openai import OpenAI", "def make():", "    return OpenAI()", "def mixed(flag):", "    if flag:", "        return OpenAI()", "    return None"];
+    let m = module("m.py", &source.join("\n"));
+    let constructed = TypeExpr::Returned(Box::new(Callee::Path(vec![absolute("openai.OpenAI")])));
+
+    assert_eq!(m.functions[0].returns, Some(constructed));
+    assert_eq!(m.functions[1].returns, None);
+}
