@@ -80,6 +80,35 @@ impl<'a, 't> Lowerer<'a, 't> {
         self.pending.push(PendingBody { node, function, local_path, class, method });
     }
 
+    /// Records `name = lambda ...: body` as a function of that name, so that
+    /// calls through the name reach the calls in the body.
+    pub fn lambda_definition(&mut self, name_node: Node<'t>, lambda: Node<'t>) {
+        let name = self.text(name_node).to_string();
+        let mut local_path = self.function_path.clone();
+        local_path.push(name.clone());
+        self.module.functions.push(Function {
+            name: name.clone(),
+            local_path: local_path.clone(),
+            owner: None,
+            trait_path: None,
+            attributes: Vec::new(),
+            returns: None,
+            parent: self.current_function,
+            in_test: self.in_test,
+            span: self.file.span(name_node.byte_range()),
+        });
+        let function = self.module.functions.len() - 1;
+        self.bind(&name, Binding::items(vec![RawPath::in_module(local_path.clone())]));
+
+        let saved_function = self.current_function.replace(function);
+        let saved_path = std::mem::replace(&mut self.function_path, local_path);
+        let saved_argument = self.argument_of.take();
+        self.lambda(lambda);
+        self.argument_of = saved_argument;
+        self.function_path = saved_path;
+        self.current_function = saved_function;
+    }
+
     /// Returns whether pytest collects the function as a test: `test*`
     /// functions in `test_*.py` or `*_test.py` files, at module level or in a `Test*` class.
     fn is_test_function(&self, name: &str, class: Option<&ClassContext>) -> bool {

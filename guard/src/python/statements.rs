@@ -222,6 +222,14 @@ impl<'a, 't> Lowerer<'a, 't> {
     }
 
     fn assignment(&mut self, node: Node<'t>) {
+        let left = node.child_by_field_name("left").filter(|l| l.kind() == "identifier");
+        let lambda = node.child_by_field_name("right").filter(|r| r.kind() == "lambda");
+        let in_class_body = self.scopes.last().is_some_and(|s| s.kind == ScopeKind::Class);
+        if let (Some(name), Some(lambda), false) = (left, lambda, in_class_body) {
+            self.lambda_definition(name, lambda);
+            return;
+        }
+
         let annotation = node.child_by_field_name("type").and_then(|t| self.annotation_type(t));
         let mut value = node.child_by_field_name("right");
         if let Some(right) = value {
@@ -333,7 +341,7 @@ impl<'a, 't> Lowerer<'a, 't> {
         named_children(node).into_iter().filter_map(|s| string_literal(s, &self.file.text)).map(|(s, _)| s).collect()
     }
 
-    fn lambda(&mut self, node: Node<'t>) {
+    pub fn lambda(&mut self, node: Node<'t>) {
         let parameters = node.child_by_field_name("parameters").map(named_children).unwrap_or_default();
         for parameter in &parameters {
             if let Some(default) = parameter.child_by_field_name("value") {

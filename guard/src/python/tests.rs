@@ -280,3 +280,14 @@ fn returned_constructor_is_return_type() {
     assert_eq!(m.functions[0].returns, Some(constructed));
     assert_eq!(m.functions[1].returns, None);
 }
+
+#[test]
+fn named_lambda_is_function() {
+    let source = ["from a import f", "ask = lambda p: f(p)", "def h():", "    ask(1)"];
+    let m = module("m.py", &source.join("\n"));
+    let inner = m.calls.iter().find(|c| c.span.line == 2).expect("f(p) is recorded");
+
+    assert_eq!(m.functions[0].local_path, ["ask"]);
+    assert_eq!(inner.enclosing, Some(0));
+    assert_eq!(callee_at_line(&m, 4), &Callee::Path(vec![RawPath::in_module(["ask"])]));
+}
