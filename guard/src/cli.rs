@@ -156,7 +156,7 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
     timer.phase("rules and call graph");
     let mut errors = analysis.errors.clone();
     if !selected.is_empty() {
-        let is_selected = |file: &String| selected.iter().any(|s| s == file || file.starts_with(&format!("{s}/")));
+        let is_selected = |file: &String| selected.iter().any(|s| s.is_empty() || s == file || file.starts_with(&format!("{s}/")));
         findings.retain(|f| is_selected(&f.file));
         errors.retain(|e| is_selected(&e.file));
     }

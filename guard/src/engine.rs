@@ -15,6 +15,7 @@ use crate::discover::discover;
 use crate::frontend::Frontend;
 use crate::index::{Index, QualifiedName};
 use crate::model::Module;
+use crate::prune::{is_python, PythonPlan};
 use crate::rules::scope::compute_handed_off;
 use crate::rust::crates::{assign_module_paths, read_package};
 use crate::python::PythonFrontend;
@@ -97,32 +98,55 @@ fn analyze_in_pool(config: &Config) -> Analysis {
 
     let fingerprint = cache::fingerprint(&python_roots(config));
     let mut cached = if config.cache { cache::load(root, fingerprint) } else { HashMap::new() };
-    let jobs: Vec<(PathBuf, Option<Entry>)> =
-        discovered.sources.iter().map(|path| (path.clone(), cached.remove(path))).collect();
-    let entries_removed = !cached.is_empty();
     timer.phase("discover and load the cache");
 
-    let results: Vec<(PathBuf, FileResult)> = jobs
-        .into_par_iter()
-        .map(|(path, entry)| {
-            let result = lower_file(root, &path, entry, &frontends);
-            (path, result)
-        })
-        .collect();
-    timer.phase("read, parse and lower");
+    let (python_files, mut batch): (Vec<PathBuf>, Vec<PathBuf>) =
+        discovered.sources.iter().cloned().partition(|path| is_python(path));
+    let python_count = python_files.len();
+    let mut plan = PythonPlan::new(config, python_files.clone(), python_roots(config));
+    match &mut plan {
+        Some(plan) => batch.extend(plan.initial()),
+        None => batch.extend(python_files),
+    }
+    timer.phase("select Python files");
 
     let mut modules = Vec::new();
     let mut errors = Vec::new();
     let mut cache_keys = HashMap::new();
-    let mut cache_changed = entries_removed;
-    for (path, result) in results {
-        modules.extend(result.modules);
-        errors.extend(result.errors);
-        cache_changed |= !result.unchanged;
-        if let Some(key) = result.cache_key {
-            cache_keys.insert(path, key);
+    let mut cache_changed = false;
+    while !batch.is_empty() {
+        let jobs: Vec<(PathBuf, Option<Entry>)> = batch.drain(..).map(|path| {
+            let entry = cached.remove(&path);
+            (path, entry)
+        }).collect();
+        let results: Vec<(PathBuf, FileResult)> = jobs
+            .into_par_iter()
+            .map(|(path, entry)| {
+                let result = lower_file(root, &path, entry, &frontends);
+                (path, result)
+            })
+            .collect();
+
+        let first_new = modules.len();
+        for (path, result) in results {
+            modules.extend(result.modules);
+            errors.extend(result.errors);
+            cache_changed |= !result.unchanged;
+            if let Some(key) = result.cache_key {
+                cache_keys.insert(path, key);
+            }
+        }
+        if let Some(plan) = &mut plan {
+            batch = plan.expand(&modules[first_new..]);
         }
     }
+    // Entries of files that are gone or were not parsed this time leave the cache.
+    cache_changed |= !cached.is_empty();
+    let phase = match &plan {
+        Some(plan) => format!("read, parse and lower ({} of {python_count} Python files selected)", plan.selected_count()),
+        None => "read, parse and lower".to_string(),
+    };
+    timer.phase(&phase);
 
     let packages: Vec<_> = discovered
         .manifests

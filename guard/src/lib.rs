@@ -16,6 +16,7 @@ pub mod explain_path;
 pub mod frontend;
 pub mod index;
 pub mod model;
+pub mod prune;
 pub mod python;
 pub mod report;
 pub mod rules;

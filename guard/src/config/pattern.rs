@@ -90,6 +90,17 @@ impl PathPattern {
             .collect()
     }
 
+    /// Returns every literal segment, wildcards left out.
+    pub fn literal_segments(&self) -> Vec<String> {
+        self.segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Literal(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Returns whether a pattern can match names of this language.
     pub fn applies_to(&self, language: Language) -> bool {
         self.language.is_none_or(|l| l == language)

@@ -6,7 +6,7 @@ mod defs;
 mod eval;
 mod imports;
 mod lower;
-mod paths;
+pub(crate) mod paths;
 mod scope;
 mod statements;
 #[cfg(test)]
