@@ -1,10 +1,54 @@
 //! Hot-path helpers shared by the subsystems: cache-first reads, locked dispatch, stable hashes.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde_json::Value;
 
 use super::HotContext;
 use crate::cache::CacheKey;
 use crate::queue::{DispatchOutcome, Task};
+
+/// Dispatch failures (a full or stopped queue) are logged at most once per second, because a
+/// full queue would otherwise log one line per request. `runtime_tasks_total{outcome="rejected"}`
+/// counts every one.
+static DISPATCH_ERROR_LOG: LogThrottle = LogThrottle::new();
+
+/// Admits one log line per second and counts the lines it suppresses in between.
+pub struct LogThrottle {
+    last_second: AtomicU64,
+    suppressed: AtomicU64,
+}
+
+impl LogThrottle {
+    pub const fn new() -> Self {
+        Self {
+            last_second: AtomicU64::new(0),
+            suppressed: AtomicU64::new(0),
+        }
+    }
+
+    /// Returns the number of lines suppressed since the last admitted one, or `None` to suppress this one.
+    pub fn admit(&self) -> Option<u64> {
+        let second = crate::store::now_ms().max(0) as u64 / 1000;
+        let last = self.last_second.load(Ordering::Relaxed);
+        if second != last
+            && self
+                .last_second
+                .compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            return Some(self.suppressed.swap(0, Ordering::Relaxed));
+        }
+        self.suppressed.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+}
+
+impl Default for LogThrottle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// Result of a cache-first read.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +91,9 @@ pub async fn dispatch_once(ctx: &HotContext, lock_name: &str, task: Task) -> boo
         Ok(DispatchOutcome::Enqueued) => true,
         Ok(DispatchOutcome::Duplicate) => false,
         Err(error) => {
-            tracing::error!(task_key = %key, %error, "task dispatch failed");
+            if let Some(suppressed) = DISPATCH_ERROR_LOG.admit() {
+                tracing::error!(task_key = %key, %error, suppressed, "task dispatch failed");
+            }
             if let Err(error) = ctx.cache.release_lock(lock_name).await {
                 tracing::warn!(lock = lock_name, %error, "cannot release dispatch lock");
             }
@@ -94,6 +140,16 @@ mod tests {
     fn scene_hash_differs_per_scene() {
         assert_ne!(scene_hash(1), scene_hash(2));
         assert_eq!(scene_hash(1).len(), 16);
+    }
+
+    #[test]
+    fn throttle_admits_once_per_second() {
+        let throttle = LogThrottle::new();
+        assert_eq!(throttle.admit(), Some(0));
+        assert_eq!(throttle.admit(), None);
+        assert_eq!(throttle.admit(), None);
+        throttle.last_second.store(0, Ordering::Relaxed);
+        assert_eq!(throttle.admit(), Some(2));
     }
 
     #[test]

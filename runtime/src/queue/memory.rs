@@ -268,6 +268,8 @@ impl TaskQueue for InProcessQueue {
     async fn dispatch(&self, task: Task) -> Result<DispatchOutcome, QueueError> {
         let shared = &self.shared;
         if shared.closed.load(Ordering::SeqCst) {
+            metrics::counter!("runtime_tasks_total", "task" => task.name.as_str(), "outcome" => "rejected")
+                .increment(1);
             return Err(QueueError::ShuttingDown);
         }
         let key = task.idempotency_key.clone();
