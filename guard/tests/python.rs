@@ -11,10 +11,7 @@ fn python_imports_match_markers() {
     assert_findings_match_markers("python/imports");
 }
 
-// NOTE: the index does not check `__all__` when it picks among star-import
-// candidates, so `nyx.private`'s unexported `llm_json` wins over `nyx.safe`'s.
 #[test]
-#[ignore = "the index does not yet honour __all__ among star-import candidates"]
 fn python_star_import_honours_all() {
     assert_findings_match_markers("python/star_all");
 }

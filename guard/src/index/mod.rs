@@ -233,6 +233,12 @@ impl Index {
     }
 
     fn resolve_with_status(&self, module: usize, raw: &RawPath, hops: usize) -> Vec<(QualifiedName, Found)> {
+        let path = self.absolute_path(module, raw);
+        self.canonicalize(self.modules[module].language, path, hops)
+    }
+
+    /// Returns the qualified path a raw path names before imports are followed.
+    fn absolute_path(&self, module: usize, raw: &RawPath) -> QualifiedName {
         let owner = &self.modules[module];
         let mut path: QualifiedName = match raw.base {
             PathBase::Absolute => Vec::new(),
@@ -247,7 +253,25 @@ impl Index {
                 path = replaced;
             }
         }
-        self.canonicalize(owner.language, path, hops)
+        path
+    }
+
+    /// Returns whether the glob import that a glob candidate came through
+    /// brings its name: a Python star import honours the module's `__all__`.
+    fn glob_candidate_exported(&self, module: usize, raw: &RawPath) -> bool {
+        let path = self.absolute_path(module, raw);
+        let owner = &self.modules[module];
+        let base = owner
+            .imports
+            .iter()
+            .filter(|import| import.glob)
+            .flat_map(|import| import.target.iter().map(|target| self.absolute_path(module, target)))
+            .filter(|base| path.len() > base.len() && path.starts_with(base))
+            .max_by_key(Vec::len);
+        match base {
+            Some(base) => self.glob_exports(owner.language, &base, &path[base.len()]),
+            None => true,
+        }
     }
 
     /// Resolves a candidate list: glob candidates keep only the first that names
@@ -265,6 +289,9 @@ impl Index {
         let mut glob_defined = None;
         let mut glob_external = Vec::new();
         for raw in candidates {
+            if raw.via_glob && !self.glob_candidate_exported(module, raw) {
+                continue;
+            }
             for (path, found) in self.resolve_with_status(module, raw, hops) {
                 if !raw.via_glob {
                     out.push(path);
