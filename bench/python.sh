@@ -34,13 +34,15 @@ if ! command -v ruff > /dev/null; then
   pip install -q ruff
 fi
 
-# The same bans for both tools. The guard checks every file as hot path and
-# reports direct calls only, like ruff, which has no call graph.
+# The same bans for both tools. Like ruff's banned-api, the guard bans the
+# calls everywhere (`only-in = []`: no file is exempt) and reports direct
+# calls only, because ruff has no call graph. In this form the guard parses
+# only the files whose text names a ban or a name bound to one.
 cat > "$work/corpus/rules.toml" <<'TOML'
 [[rule]]
 id = "no-blocking"
 message = "blocking call"
-hot-path = { files = ["**/*.py"] }
+only-in = []
 allow-test-code = false
 transitive = false
 [[rule.forbid]]

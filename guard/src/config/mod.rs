@@ -215,9 +215,6 @@ fn compile_rule(raw: &RawRule, invalid: &Invalid<'_>) -> Result<Rule, ConfigErro
 
     let mut allow_patterns = raw.allow.clone();
     if let Some(only_in) = &raw.only_in {
-        if only_in.get_ref().is_empty() {
-            return Err(invalid("`only-in` is empty; list the paths that may make the call".into(), only_in.span()));
-        }
         allow_patterns.extend(only_in.get_ref().iter().cloned());
     }
     let allow = compile_globs(&allow_patterns, invalid)?;
