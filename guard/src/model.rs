@@ -98,6 +98,9 @@ pub enum TypeExpr {
     Returned(Box<Callee>),
     /// Python's `super()` inside a method of this class: lookups start at its bases.
     SuperOf(Candidates),
+    /// The type of a module-level variable named by the path (a Rust `static`
+    /// or `const`, a Python module-level assignment).
+    Variable(Candidates),
     /// A value whose type the frontend could not tell.
     Unknown,
 }
@@ -223,6 +226,9 @@ pub struct Module {
     pub trait_impls: Vec<TraitImpl>,
     /// Names of other items the module defines (constants, statics, submodules).
     pub other_items: Vec<String>,
+    /// Module-level variables whose type is known: `static CLIENT: Client`,
+    /// `client = OpenAI()`.
+    pub variables: Vec<(String, TypeExpr)>,
     pub calls: Vec<CallSite>,
     /// Rust `extern crate x as alias;` names, visible across the crate: `(alias, target)`.
     pub crate_aliases: Vec<(String, RawPath)>,
@@ -248,6 +254,7 @@ impl Module {
             types: Vec::new(),
             trait_impls: Vec::new(),
             other_items: Vec::new(),
+            variables: Vec::new(),
             calls: Vec::new(),
             crate_aliases: Vec::new(),
             exports: None,

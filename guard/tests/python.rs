@@ -70,3 +70,8 @@ fn python_syntax_error_exits_2() {
     assert_eq!(errors[0]["line"], 8);
     assert_eq!(run.finding_lines(), common::marked_lines(&dir));
 }
+
+#[test]
+fn python_module_variables_keep_their_type() {
+    assert_findings_match_markers("python/variables");
+}

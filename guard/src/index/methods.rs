@@ -50,6 +50,16 @@ impl Index {
                 .flat_map(|c| self.bases_of(c))
                 .map(|path| ResolvedType { path, bound: false })
                 .collect(),
+            TypeExpr::Variable(candidates) => {
+                let language = self.modules[module].language;
+                let mut out = Vec::new();
+                for name in self.resolve_candidates(module, candidates) {
+                    if let Some((owner, ty)) = self.variable_type(language, &name) {
+                        out.extend(self.eval_type_at(*owner, ty, depth + 1));
+                    }
+                }
+                out
+            }
             TypeExpr::Unknown => Vec::new(),
         }
     }

@@ -59,6 +59,8 @@ pub struct Index {
     pub types: HashMap<QualifiedName, TypeInfo>,
     /// Names each module defines (not imports), by module index.
     defined: Vec<rustc_hash::FxHashSet<String>>,
+    /// Module-level variables with a known type: qualified name to (module, type).
+    variables: HashMap<(Language, QualifiedName), (usize, crate::model::TypeExpr)>,
     /// Results of [`Index::canonicalize`], shared by the analysis threads.
     memo: Memo,
 }
@@ -108,6 +110,7 @@ impl Index {
             functions: HashMap::default(),
             types: HashMap::default(),
             defined: Vec::new(),
+            variables: HashMap::default(),
             memo: Memo::new(),
         };
         index.defined = index.modules.iter().map(defined_names).collect();
@@ -125,6 +128,11 @@ impl Index {
                 if !roots.contains(first) {
                     roots.push(first.clone());
                 }
+            }
+            for (name, ty) in &module.variables {
+                let mut path = module.path.clone();
+                path.push(name.clone());
+                self.variables.insert((module.language, path), (i, ty.clone()));
             }
             for (alias, target) in &module.crate_aliases {
                 let mut path = match target.base {
@@ -473,6 +481,9 @@ impl Index {
         if let Some(alias_targets) = self.alias_targets(module, &path) {
             return alias_targets;
         }
+        if let Some(names) = self.names_through_variable(module, &path, depth) {
+            return names;
+        }
         let Some((name, parent)) = path.split_last() else { return vec![path] };
         if self.types.contains_key(parent) {
             let ty = methods::ResolvedType { path: parent.to_vec(), bound: false };
@@ -502,4 +513,27 @@ fn defined_names(module: &Module) -> rustc_hash::FxHashSet<String> {
     let types = module.types.iter().map(|t| &t.name);
     let aliases = module.aliases.iter().map(|a| &a.local);
     functions.chain(types).chain(&module.other_items).chain(aliases).cloned().collect()
+}
+
+impl Index {
+    /// Returns the type of a module-level variable by its qualified name.
+    pub(crate) fn variable_type(&self, language: Language, path: &[String]) -> Option<&(usize, crate::model::TypeExpr)> {
+        self.variables.get(&(language, path.to_vec()))
+    }
+
+    /// Resolves a path that goes through a module-level variable
+    /// (`clients.client.chat.completions.create`) as a member chain on the variable's type.
+    fn names_through_variable(&self, module: usize, path: &[String], depth: usize) -> Option<Vec<QualifiedName>> {
+        let language = self.modules[module].language;
+        for end in (1..path.len()).rev() {
+            let Some((owner, ty)) = self.variable_type(language, &path[..end]) else { continue };
+            let rest = &path[end..];
+            let mut out = Vec::new();
+            for resolved in self.eval_type_at(*owner, ty, depth + 1) {
+                out.extend(self.method_names_at(&resolved, rest, depth + 1));
+            }
+            return (!out.is_empty()).then_some(out);
+        }
+        None
+    }
 }

@@ -304,6 +304,9 @@ impl<'a, 't> Lowerer<'a, 't> {
             if !self.module.other_items.iter().any(|i| i == name) {
                 self.module.other_items.push(name.to_string());
             }
+            if let Some(ty) = binding.known_value() {
+                self.module.variables.push((name.to_string(), ty.clone()));
+            }
         } else {
             self.module.aliases.push(Alias { local: name.to_string(), targets: binding.items.clone() });
         }

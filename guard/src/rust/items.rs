@@ -116,6 +116,11 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
+        for (owner, name, ty) in std::mem::take(&mut self.pending_variables) {
+            if let Some(ty) = self.type_in_module(&ty, owner) {
+                self.modules[owner].variables.push((name, ty));
+            }
+        }
         for item in items {
             match item {
                 Item::Mod(item_mod) => self.collect_mod(item_mod, module),
@@ -142,6 +147,14 @@ impl Lowerer<'_> {
         };
         if matches!(kind, ItemKind::Value | ItemKind::Module) || matches!(item, Item::Type(_)) {
             self.modules[module].other_items.push(name.clone());
+        }
+        let declared_type = match item {
+            Item::Const(c) => Some(&c.ty),
+            Item::Static(s) => Some(&s.ty),
+            _ => None,
+        };
+        if let Some(ty) = declared_type {
+            self.pending_variables.push((module, name.clone(), (**ty).clone()));
         }
         self.scopes[module].items.insert(name, kind);
     }

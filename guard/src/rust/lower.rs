@@ -36,6 +36,8 @@ pub struct Lowerer<'a> {
     pub in_test: bool,
     /// The call site whose arguments are being lowered.
     pub argument_of: Option<usize>,
+    /// Statics and constants whose types are converted once the module's imports are known.
+    pub pending_variables: Vec<(usize, String, syn::Type)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -53,6 +55,7 @@ impl<'a> Lowerer<'a> {
             generics: Vec::new(),
             in_test: false,
             argument_of: None,
+            pending_variables: Vec::new(),
         }
     }
 
@@ -217,6 +220,7 @@ impl<'a> Lowerer<'a> {
                 }
                 match self.resolve(&p.path) {
                     Lookup::Variable(ty) => ty,
+                    Lookup::Items(candidates) if !candidates.is_empty() => Some(TypeExpr::Variable(candidates)),
                     Lookup::Items(_) => None,
                 }
             }
