@@ -313,3 +313,17 @@ fn cache_never_hides_parse_errors() {
     assert_eq!(run_guard(dir.path(), &[]).code, 2);
     assert_eq!(run_guard(dir.path(), &[]).code, 2, "the second run must not read a clean model from the cache");
 }
+
+#[test]
+fn check_dot_reports_whole_root() {
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json", "check", "."]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.finding_lines().into_iter().collect::<Vec<_>>(), ["src/hot.rs:1"]);
+}
