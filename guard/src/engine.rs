@@ -159,7 +159,8 @@ fn analyze_in_pool(config: &Config) -> Analysis {
     assign_module_paths(&mut modules, &packages);
     timer.phase("module tree");
 
-    let index = Index::new(modules);
+    let renames: Vec<(String, String)> = packages.iter().flat_map(|p| p.renames.iter().cloned()).collect();
+    let index = Index::with_crate_renames(modules, &renames);
     timer.phase("index");
     if config.cache && cache_changed {
         store_cache(root, fingerprint, &index, &cache_keys);

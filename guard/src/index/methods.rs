@@ -29,6 +29,7 @@ impl Index {
             TypeExpr::Named(candidates) => self
                 .resolve_candidates(module, candidates)
                 .into_iter()
+                .flat_map(|path| self.alias_targets(module, &path).unwrap_or_else(|| vec![path]))
                 .map(|path| ResolvedType { path, bound: false })
                 .collect(),
             TypeExpr::Bounded(traits) => traits

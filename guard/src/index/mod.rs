@@ -102,6 +102,12 @@ impl Memo {
 impl Index {
     /// Builds the index; module paths must already be assigned.
     pub fn new(modules: Vec<Module>) -> Self {
+        Index::with_crate_renames(modules, &[])
+    }
+
+    /// Builds the index with the dependency renames of Cargo manifests
+    /// (`oai = { package = "async-openai" }` makes `oai::Client` `async_openai::Client`).
+    pub fn with_crate_renames(modules: Vec<Module>, renames: &[(String, String)]) -> Self {
         let mut index = Index {
             modules,
             module_paths: HashMap::default(),
@@ -114,6 +120,9 @@ impl Index {
             memo: Memo::new(),
         };
         index.defined = index.modules.iter().map(defined_names).collect();
+        for (alias, package) in renames {
+            index.crate_aliases.insert(alias.clone(), vec![package.clone()]);
+        }
         index.register_modules();
         index.register_types();
         index.register_functions();
@@ -377,11 +386,27 @@ impl Index {
         path: &QualifiedName,
         hops: usize,
     ) -> Vec<(QualifiedName, Found)> {
+        let mut out = Vec::new();
+        if !rest.is_empty() {
+            // A member of an alias (`type C = Client; C::new`) is a member of its target.
+            for &i in indices {
+                for alias in self.modules[i].aliases.iter().filter(|a| a.local == name) {
+                    for target in &alias.targets {
+                        for (mut resolved, found) in self.resolve_with_status(i, target, hops + 1) {
+                            resolved.extend(rest.iter().cloned());
+                            out.extend(self.canonicalize_again(language, resolved, found, hops));
+                        }
+                    }
+                }
+            }
+            if !out.is_empty() {
+                return out;
+            }
+        }
         if indices.iter().any(|&i| self.module_defines(i, name)) {
             return vec![(path.clone(), Found::Defined)];
         }
 
-        let mut out = Vec::new();
         for &i in indices {
             for import in self.modules[i].imports.iter().filter(|im| !im.glob && !im.in_function && im.local == name) {
                 for target in &import.target {
@@ -493,7 +518,7 @@ impl Index {
     }
 
     /// Follows a module-level alias (`f = llm_json`) to what it is bound to.
-    fn alias_targets(&self, module: usize, path: &[String]) -> Option<Vec<QualifiedName>> {
+    pub(crate) fn alias_targets(&self, module: usize, path: &[String]) -> Option<Vec<QualifiedName>> {
         let (name, parent) = path.split_last()?;
         let language = self.modules[module].language;
         let indices = self.module_paths.get(&(language, parent.to_vec()))?;

@@ -15,6 +15,30 @@ pub struct Package {
     pub crate_name: String,
     /// Root files relative to the analysis root, each with the crate name it starts.
     pub roots: Vec<(PathBuf, String)>,
+    /// Dependencies renamed in the manifest: `(name in code, crate name of the package)`.
+    pub renames: Vec<(String, String)>,
+}
+
+/// Collects renamed dependencies from every dependency table of a manifest.
+fn dependency_renames(manifest: &toml::Table) -> Vec<(String, String)> {
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        tables.extend(manifest.get(key).and_then(|t| t.as_table()));
+    }
+    for target in manifest.get("target").and_then(|t| t.as_table()).into_iter().flat_map(|t| t.values()) {
+        for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+            tables.extend(target.get(key).and_then(|t| t.as_table()));
+        }
+    }
+    let mut renames = Vec::new();
+    for table in tables {
+        for (name, spec) in table {
+            if let Some(package) = spec.get("package").and_then(|p| p.as_str()) {
+                renames.push((crate_ident(name), crate_ident(package)));
+            }
+        }
+    }
+    renames
 }
 
 fn crate_ident(name: &str) -> String {
@@ -45,7 +69,8 @@ pub fn read_package(manifest: &Path, text: &str, exists: impl Fn(&Path) -> bool)
     }
     roots.retain(|(path, _)| exists(path));
 
-    Some(Package { dir, crate_name: lib_name, roots })
+    let renames = dependency_renames(&value);
+    Some(Package { dir, crate_name: lib_name, roots, renames })
 }
 
 /// Returns the crate name a file starts when Cargo's conventions make it a
@@ -111,10 +136,9 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
         }
         let Some(indices) = by_file.get(&file) else { continue };
         file_paths.insert(file.clone(), path.clone());
-        let from_path_attr = false;
         for &index in indices {
             let module = &modules[index];
-            let dir = child_dir(&file, is_mod_rs(&file, is_root) || from_path_attr, &module.inline_path);
+            let dir = child_dir(&file, is_mod_rs(&file, is_root), &module.inline_path);
             for (name, path_attr) in &module.child_files {
                 let mut child_path = path.clone();
                 child_path.extend(module.inline_path.iter().cloned());

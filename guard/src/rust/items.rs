@@ -121,6 +121,11 @@ impl Lowerer<'_> {
                 self.modules[owner].variables.push((name, ty));
             }
         }
+        for (owner, name, ty) in std::mem::take(&mut self.pending_aliases) {
+            if let Some(TypeExpr::Named(targets)) = self.type_in_module(&ty, owner) {
+                self.modules[owner].aliases.push(crate::model::Alias { local: name, targets });
+            }
+        }
         for item in items {
             match item {
                 Item::Mod(item_mod) => self.collect_mod(item_mod, module),
@@ -148,13 +153,11 @@ impl Lowerer<'_> {
         if matches!(kind, ItemKind::Value | ItemKind::Module) || matches!(item, Item::Type(_)) {
             self.modules[module].other_items.push(name.clone());
         }
-        let declared_type = match item {
-            Item::Const(c) => Some(&c.ty),
-            Item::Static(s) => Some(&s.ty),
-            _ => None,
-        };
-        if let Some(ty) = declared_type {
-            self.pending_variables.push((module, name.clone(), (**ty).clone()));
+        match item {
+            Item::Const(c) => self.pending_variables.push((module, name.clone(), (*c.ty).clone())),
+            Item::Static(s) => self.pending_variables.push((module, name.clone(), (*s.ty).clone())),
+            Item::Type(t) => self.pending_aliases.push((module, name.clone(), (*t.ty).clone())),
+            _ => {}
         }
         self.scopes[module].items.insert(name, kind);
     }

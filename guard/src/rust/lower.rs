@@ -38,6 +38,8 @@ pub struct Lowerer<'a> {
     pub argument_of: Option<usize>,
     /// Statics and constants whose types are converted once the module's imports are known.
     pub pending_variables: Vec<(usize, String, syn::Type)>,
+    /// Type aliases, converted like `pending_variables`.
+    pub pending_aliases: Vec<(usize, String, syn::Type)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -56,6 +58,7 @@ impl<'a> Lowerer<'a> {
             in_test: false,
             argument_of: None,
             pending_variables: Vec::new(),
+            pending_aliases: Vec::new(),
         }
     }
 
