@@ -141,6 +141,9 @@ pub struct CallSite {
     /// The callee of the call this site is an argument of, when it is passed
     /// to one: hand-off boundaries (`tokio::spawn(f())`, `task.delay(...)`) use it.
     pub argument_of: Option<usize>,
+    /// Whether the same function awaits or joins what the call returns
+    /// (`tokio::spawn(f).await`, `handle.join()`): such a call hands nothing off.
+    pub joined: bool,
 }
 
 /// A function or method defined in a module.

@@ -181,6 +181,7 @@ impl<'a, 't> Lowerer<'a, 't> {
             enclosing: self.current_function,
             in_test: self.in_test,
             argument_of: self.argument_of,
+            joined: false,
         };
         self.module.calls.push(site);
         self.module.calls.len() - 1

@@ -73,6 +73,9 @@ pub fn compute_handed_off(analysis: &Analysis, config: &Config, module: usize, s
 /// Returns whether a call site is a hand-off boundary.
 pub fn is_boundary(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
     let owner = &analysis.index.modules[module];
+    if owner.calls[site].joined {
+        return false;
+    }
     let crates = analysis.index.roots(crate::model::Language::Rust);
     let names: Vec<QualifiedName> = match &owner.calls[site].callee {
         Callee::Method { receiver: TypeExpr::Unknown, segments } => {

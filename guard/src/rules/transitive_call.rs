@@ -39,8 +39,9 @@ How the walk goes
   the model, but a hot-path function that calls the task body directly still
   waits for it. It stops at hand-off boundaries: calls that only enqueue work
   (`task.delay(..)`, `task.apply_async(..)`, `app.send_task(..)`,
-  `tokio::spawn(..)`, `std::thread::spawn(..)`, sending on a channel, and
-  the `[guard] boundaries` of rules.toml). A call through a trait object, a
+  `tokio::spawn(..)` and `std::thread::spawn(..)` unless the same function
+  awaits or joins the handle, sending on a channel, and the
+  `[guard] boundaries` of rules.toml). A call through a trait object, a
   generic bound or a base class follows every implementation the project
   defines, and the chain says which one reaches the ban. Recursion ends.
 

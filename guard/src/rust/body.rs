@@ -157,6 +157,7 @@ impl<'a> Lowerer<'a> {
         let saved_path = std::mem::replace(&mut self.function_path, local_path);
         let saved_test = std::mem::replace(&mut self.in_test, in_test);
         let saved_argument = self.argument_of.take();
+        let saved_handles = std::mem::take(&mut self.handles);
         self.blocks.push(BlockScope::default());
 
         for input in &source.sig.inputs {
@@ -168,6 +169,7 @@ impl<'a> Lowerer<'a> {
         self.visit_block(source.block);
 
         self.blocks.pop();
+        self.handles = saved_handles;
         self.argument_of = saved_argument;
         self.in_test = saved_test;
         self.function_path = saved_path;
@@ -255,6 +257,7 @@ impl<'a> Lowerer<'a> {
             enclosing: self.current_function,
             in_test: self.in_test,
             argument_of: self.argument_of,
+            joined: false,
         };
         let calls = &mut self.modules[self.current_module].calls;
         calls.push(site);
@@ -351,7 +354,11 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
     fn visit_local(&mut self, local: &'ast syn::Local) {
         let mut binding = None;
         if let Some(init) = &local.init {
+            self.last_call = None;
             self.visit_expr(&init.expr);
+            if let (Pat::Ident(ident), true, Some(site)) = (&local.pat, is_call(&init.expr), self.last_call) {
+                self.handles.push((ident.ident.unraw().to_string(), site));
+            }
             if let Some((_, diverge)) = &init.diverge {
                 self.visit_expr(diverge);
             }
@@ -414,18 +421,44 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
             }
         };
         self.lower_arguments(site, call.args.iter());
+        self.last_call = site;
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.last_call = None;
         self.visit_expr(&call.receiver);
+        let method = call.method.unraw().to_string();
+        if method == "join" {
+            self.join_handle(&call.receiver);
+            if let (true, Some(site)) = (is_call(&call.receiver), self.last_call) {
+                self.modules[self.current_module].calls[site].joined = true;
+            }
+        }
         let receiver = self.expr_type(&call.receiver).unwrap_or(TypeExpr::Unknown);
-        let callee = Callee::Method { receiver, segments: vec![call.method.unraw().to_string()] };
+        let callee = Callee::Method { receiver, segments: vec![method] };
         let site = self.record(callee, UseKind::Call, call.method.span());
         self.lower_arguments(Some(site), call.args.iter());
+        self.last_call = Some(site);
+    }
+
+    fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
+        self.last_call = None;
+        self.visit_expr(&expr.base);
+        if is_call(&expr.base) {
+            if let Some(site) = self.last_call {
+                self.modules[self.current_module].calls[site].joined = true;
+            }
+        }
+        self.join_handle(&expr.base);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let joins = name == "join" || name == "try_join";
         for expr in macro_expressions(mac.tokens.clone()) {
+            if joins {
+                self.join_handle(&expr);
+            }
             self.visit_expr(&expr);
         }
     }
@@ -484,6 +517,28 @@ impl Lowerer<'_> {
             Expr::Paren(p) => self.branch_functions(&p.expr, out),
             Expr::Cast(c) => self.branch_functions(&c.expr, out),
             _ => {}
+        }
+    }
+}
+
+/// Returns whether an expression, under parentheses, is a call.
+fn is_call(expr: &Expr) -> bool {
+    match expr {
+        Expr::Paren(p) => is_call(&p.expr),
+        Expr::Call(_) | Expr::MethodCall(_) => true,
+        _ => false,
+    }
+}
+
+impl Lowerer<'_> {
+    /// Marks the call whose result a local variable holds as joined, when the
+    /// expression is that variable (`handle.await`, `handle.join()`, `join!(handle)`).
+    fn join_handle(&mut self, expr: &Expr) {
+        let Expr::Path(path) = expr else { return };
+        let Some(ident) = path.path.get_ident() else { return };
+        let name = ident.unraw().to_string();
+        if let Some(&(_, site)) = self.handles.iter().rev().find(|(n, _)| *n == name) {
+            self.modules[self.current_module].calls[site].joined = true;
         }
     }
 }

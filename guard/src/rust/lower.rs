@@ -40,6 +40,10 @@ pub struct Lowerer<'a> {
     pub pending_variables: Vec<(usize, String, syn::Type)>,
     /// Type aliases, converted like `pending_variables`.
     pub pending_aliases: Vec<(usize, String, syn::Type)>,
+    /// The site of the call expression lowered last, so `.await` can mark it joined.
+    pub last_call: Option<usize>,
+    /// Local variables of the current function bound to a call's result: `(name, site)`.
+    pub handles: Vec<(String, usize)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -59,6 +63,8 @@ impl<'a> Lowerer<'a> {
             argument_of: None,
             pending_variables: Vec::new(),
             pending_aliases: Vec::new(),
+            last_call: None,
+            handles: Vec::new(),
         }
     }
 
