@@ -31,16 +31,24 @@ impl FileStamp {
     pub fn of(path: &Path) -> Option<FileStamp> {
         let metadata = std::fs::metadata(path).ok()?;
         let modified = metadata.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
-        Some(FileStamp { len: metadata.len(), modified_ns: u64::try_from(modified.as_nanos()).ok()? })
+        Some(FileStamp {
+            len: metadata.len(),
+            modified_ns: u64::try_from(modified.as_nanos()).ok()?,
+        })
     }
 
     /// Returns the stamp to store: a file modified in the last seconds may
     /// change again within the same timestamp tick, so its stored time is
     /// cleared and the next run compares its content hash instead.
     pub fn trusted_or_racy(self) -> FileStamp {
-        let now = std::time::SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let now = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         if now.saturating_sub(u128::from(self.modified_ns)) < RACY_WINDOW_NS {
-            FileStamp { len: self.len, modified_ns: 0 }
+            FileStamp {
+                len: self.len,
+                modified_ns: 0,
+            }
         } else {
             self
         }
@@ -86,7 +94,9 @@ fn version() -> String {
 
 /// Loads the cache of a root. A missing, unreadable, outdated or corrupt cache is empty.
 pub fn load(root: &Path, fingerprint: [u8; 32]) -> HashMap<PathBuf, Entry> {
-    let Ok(bytes) = std::fs::read(root.join(CACHE_DIR).join(CACHE_FILE)) else { return HashMap::new() };
+    let Ok(bytes) = std::fs::read(root.join(CACHE_DIR).join(CACHE_FILE)) else {
+        return HashMap::new();
+    };
     match postcard::from_bytes::<CacheFile>(&bytes) {
         Ok(file) if file.version == version() && file.fingerprint == fingerprint => file.entries,
         _ => HashMap::new(),
@@ -95,14 +105,25 @@ pub fn load(root: &Path, fingerprint: [u8; 32]) -> HashMap<PathBuf, Entry> {
 
 /// Writes the cache atomically. Errors are returned for the caller to log:
 /// a cache that cannot be written only makes the next run slower.
-pub fn store(root: &Path, fingerprint: [u8; 32], entries: HashMap<&Path, EntryRef<'_>>) -> std::io::Result<()> {
+pub fn store(
+    root: &Path,
+    fingerprint: [u8; 32],
+    entries: HashMap<&Path, EntryRef<'_>>,
+) -> std::io::Result<()> {
     let dir = root.join(CACHE_DIR);
     std::fs::create_dir_all(&dir)?;
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
-        std::fs::write(&ignore, "# Created by guard: the cache of parsed models.\n*\n")?;
+        std::fs::write(
+            &ignore,
+            "# Created by guard: the cache of parsed models.\n*\n",
+        )?;
     }
-    let file = CacheFileRef { version: version(), fingerprint, entries };
+    let file = CacheFileRef {
+        version: version(),
+        fingerprint,
+        entries,
+    };
     let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
     let temporary = dir.join(format!("{CACHE_FILE}.{}.tmp", std::process::id()));
     std::fs::write(&temporary, bytes)?;
@@ -114,7 +135,10 @@ pub fn store(root: &Path, fingerprint: [u8; 32], entries: HashMap<&Path, EntryRe
 /// never reads models that an older build wrote.
 pub fn fingerprint(python_roots: &[PathBuf]) -> [u8; 32] {
     let mut hasher = blake3::Hasher::new();
-    if let Some(stamp) = std::env::current_exe().ok().and_then(|exe| FileStamp::of(&exe)) {
+    if let Some(stamp) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| FileStamp::of(&exe))
+    {
         hasher.update(&stamp.len.to_le_bytes());
         hasher.update(&stamp.modified_ns.to_le_bytes());
     }

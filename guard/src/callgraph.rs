@@ -62,20 +62,29 @@ impl CallGraph {
         let mut ids = Vec::new();
         for (m, module) in modules.iter().enumerate() {
             offsets.push(ids.len());
-            ids.extend((0..module.functions.len()).map(|f| FunctionId { module: m, function: f }));
+            ids.extend((0..module.functions.len()).map(|f| FunctionId {
+                module: m,
+                function: f,
+            }));
         }
         let overriders = overriding_methods(analysis);
 
         let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); ids.len()];
         for (m, module) in modules.iter().enumerate() {
             for (s, site) in module.calls.iter().enumerate() {
-                let Some(caller) = site.enclosing else { continue };
+                let Some(caller) = site.enclosing else {
+                    continue;
+                };
                 if handed_off(analysis, config, m, s) {
                     continue;
                 }
                 let from = offsets[m] + caller;
                 for (target, note) in targets_of(analysis, &overriders, &analysis.resolved[m][s]) {
-                    edges[from].push(Edge { site: s, target, note });
+                    edges[from].push(Edge {
+                        site: s,
+                        target,
+                        note,
+                    });
                 }
             }
         }
@@ -86,7 +95,13 @@ impl CallGraph {
                 reverse[offsets[edge.target.module] + edge.target.function].push((from, e));
             }
         }
-        CallGraph { offsets, overriders, ids, edges, reverse }
+        CallGraph {
+            offsets,
+            overriders,
+            ids,
+            edges,
+            reverse,
+        }
     }
 
     pub fn number(&self, id: FunctionId) -> usize {
@@ -105,17 +120,27 @@ impl CallGraph {
                 continue;
             }
             for (s, site) in module.calls.iter().enumerate() {
-                let Some(caller) = site.enclosing else { continue };
+                let Some(caller) = site.enclosing else {
+                    continue;
+                };
                 let number = self.offsets[m] + caller;
                 if distance[number].is_some() {
                     continue;
                 }
-                let Some(name) = analysis.resolved[m][s].iter().find(|n| ban.pattern.matches(n, crates)) else { continue };
+                let Some(name) = analysis.resolved[m][s]
+                    .iter()
+                    .find(|n| ban.pattern.matches(n, crates))
+                else {
+                    continue;
+                };
                 if handed_off(analysis, config, m, s) {
                     continue;
                 }
                 distance[number] = Some(0);
-                step[number] = Some(Step::Banned { site: s, name: name.clone() });
+                step[number] = Some(Step::Banned {
+                    site: s,
+                    name: name.clone(),
+                });
                 queue.push_back(number);
             }
         }
@@ -136,7 +161,9 @@ impl CallGraph {
 
 /// Maps `Type::method` of a base class or trait to the methods that override
 /// or implement it in other project types.
-pub(crate) fn overriding_methods(analysis: &Analysis) -> HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>> {
+pub(crate) fn overriding_methods(
+    analysis: &Analysis,
+) -> HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>> {
     let index = &analysis.index;
     let mut out: HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>> = HashMap::default();
     for (type_name, info) in &index.types {
@@ -152,15 +179,23 @@ pub(crate) fn overriding_methods(analysis: &Analysis) -> HashMap<QualifiedName, 
         if ancestors.is_empty() {
             continue;
         }
-        let Some(&(first, _)) = info.methods.values().flatten().next() else { continue };
+        let Some(&(first, _)) = info.methods.values().flatten().next() else {
+            continue;
+        };
         let separator = index.modules[first.module].language.separator();
-        let note: Arc<str> = format!("may dispatch to the implementation in `{}`", type_name.join(separator)).into();
+        let note: Arc<str> = format!(
+            "may dispatch to the implementation in `{}`",
+            type_name.join(separator)
+        )
+        .into();
         for (method, definitions) in &info.methods {
             for ancestor in &ancestors {
                 let mut key = ancestor.clone();
                 key.push(method.clone());
                 for (id, _) in definitions {
-                    out.entry(key.clone()).or_default().push((*id, note.clone()));
+                    out.entry(key.clone())
+                        .or_default()
+                        .push((*id, note.clone()));
                 }
             }
         }
@@ -185,9 +220,20 @@ pub(crate) fn targets_of(
     let mut out: Vec<(FunctionId, Option<Arc<str>>)> = Vec::new();
     let mut defaults: Vec<(FunctionId, Option<Arc<str>>)> = Vec::new();
     for name in names {
-        let Some(ids) = analysis.index.functions.get(name) else { continue };
-        let is_trait_default = name.len() > 1 && analysis.index.types.get(&name[..name.len() - 1]).is_some_and(|t| t.is_trait);
-        let list = if is_trait_default { &mut defaults } else { &mut out };
+        let Some(ids) = analysis.index.functions.get(name) else {
+            continue;
+        };
+        let is_trait_default = name.len() > 1
+            && analysis
+                .index
+                .types
+                .get(&name[..name.len() - 1])
+                .is_some_and(|t| t.is_trait);
+        let list = if is_trait_default {
+            &mut defaults
+        } else {
+            &mut out
+        };
         list.extend(ids.iter().map(|id| (*id, None)));
     }
     let concrete = names.len() > 1 && !(out.is_empty() && defaults.is_empty());
@@ -210,11 +256,18 @@ pub(crate) fn targets_of(
 /// Returns the qualified name of a function as its language writes it.
 pub fn function_name(analysis: &Analysis, id: FunctionId) -> String {
     let module = &analysis.index.modules[id.module];
-    module.function_path(id.function).join(module.language.separator())
+    module
+        .function_path(id.function)
+        .join(module.language.separator())
 }
 
 /// Returns the chain from a function down to the banned call, one hop per call.
-pub fn chain_from(analysis: &Analysis, graph: &CallGraph, reach: &Reach, start: FunctionId) -> Vec<crate::diagnostics::Hop> {
+pub fn chain_from(
+    analysis: &Analysis,
+    graph: &CallGraph,
+    reach: &Reach,
+    start: FunctionId,
+) -> Vec<crate::diagnostics::Hop> {
     let mut hops = Vec::new();
     let mut current = start;
     for _ in 0..=graph.ids.len() {
@@ -225,7 +278,12 @@ pub fn chain_from(analysis: &Analysis, graph: &CallGraph, reach: &Reach, start: 
             Some(Step::Banned { site, name }) => (*site, name.join(separator), None, None),
             Some(Step::Call { edge }) => {
                 let edge = &graph.edges[number][*edge];
-                (edge.site, function_name(analysis, edge.target), Some(edge.target), edge.note.as_deref().map(String::from))
+                (
+                    edge.site,
+                    function_name(analysis, edge.target),
+                    Some(edge.target),
+                    edge.note.as_deref().map(String::from),
+                )
             }
             None => break,
         };

@@ -21,7 +21,11 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "guard", version, about = "Keeps slow, blocking calls out of hot-path code")]
+#[command(
+    name = "guard",
+    version,
+    about = "Keeps slow, blocking calls out of hot-path code"
+)]
 pub struct Cli {
     /// The rules file; by default rules.toml in the current folder or the nearest folder above it.
     #[arg(long, global = true, value_name = "FILE")]
@@ -80,7 +84,9 @@ pub fn run(cli: Cli) -> i32 {
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     if let Some(Command::Explain { rule }) = &cli.command {
         if let Some(kind) = rules::kinds().into_iter().find(|k| k.name() == rule) {
@@ -106,7 +112,9 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Check { paths }) => check(&config, &paths, cli.format, color, cli.quiet),
         Some(Command::Rules) => list_rules(&config),
         Some(Command::Explain { rule }) => explain_rule(&config, &rule),
-        Some(Command::ExplainPath { function }) => crate::explain_path::explain_path(&config, &function),
+        Some(Command::ExplainPath { function }) => {
+            crate::explain_path::explain_path(&config, &function)
+        }
     }
 }
 
@@ -115,7 +123,9 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         Some(file) => file.to_path_buf(),
         None => {
             let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            find_config(&start).ok_or_else(|| ConfigError::NotFound { start: start.display().to_string() })?
+            find_config(&start).ok_or_else(|| ConfigError::NotFound {
+                start: start.display().to_string(),
+            })?
         }
     };
     Config::load(&file)
@@ -123,15 +133,25 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, ConfigError> {
 
 /// Turns command-line paths into paths relative to the root, or an error naming the path.
 fn relative_paths(config: &Config, paths: &[PathBuf]) -> Result<Vec<String>, String> {
-    let root = config.root.canonicalize().map_err(|e| format!("cannot open the root {}: {e}", config.root.display()))?;
+    let root = config
+        .root
+        .canonicalize()
+        .map_err(|e| format!("cannot open the root {}: {e}", config.root.display()))?;
     paths
         .iter()
         .map(|path| {
-            let absolute = path
-                .canonicalize()
-                .map_err(|e| format!("cannot check {}: {e}; pass files that exist", path.display()))?;
+            let absolute = path.canonicalize().map_err(|e| {
+                format!(
+                    "cannot check {}: {e}; pass files that exist",
+                    path.display()
+                )
+            })?;
             let relative = absolute.strip_prefix(&root).map_err(|_| {
-                format!("{} is outside the root {}; pass files under the folder of rules.toml", path.display(), root.display())
+                format!(
+                    "{} is outside the root {}; pass files under the folder of rules.toml",
+                    path.display(),
+                    root.display()
+                )
             })?;
             Ok(display_path(relative))
         })
@@ -156,12 +176,22 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
     timer.phase("rules and call graph");
     let mut errors = analysis.errors.clone();
     if !selected.is_empty() {
-        let is_selected = |file: &String| selected.iter().any(|s| s.is_empty() || s == file || file.starts_with(&format!("{s}/")));
+        let is_selected = |file: &String| {
+            selected
+                .iter()
+                .any(|s| s.is_empty() || s == file || file.starts_with(&format!("{s}/")))
+        };
         findings.retain(|f| is_selected(&f.file));
         errors.retain(|e| is_selected(&e.file));
     }
 
-    let outcome = Outcome { findings: &findings, errors: &errors, analysis: &analysis, elapsed_ms: started.elapsed().as_millis(), color };
+    let outcome = Outcome {
+        findings: &findings,
+        errors: &errors,
+        analysis: &analysis,
+        elapsed_ms: started.elapsed().as_millis(),
+        color,
+    };
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = report::write(&mut stdout, format, &outcome, quiet) {
         eprintln!("error: cannot write the report: {error}");
@@ -182,10 +212,15 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
 fn warn_unmatched_bans(config: &Config, analysis: &Analysis) {
     for rule in &config.rules {
         for ban in &rule.bans {
-            let Some(message) = unmatched_ban(ban, analysis) else { continue };
+            let Some(message) = unmatched_ban(ban, analysis) else {
+                continue;
+            };
             let warning = ConfigWarning {
                 message,
-                source_code: miette::NamedSource::new(config.file.display().to_string(), config.source.clone()),
+                source_code: miette::NamedSource::new(
+                    config.file.display().to_string(),
+                    config.source.clone(),
+                ),
                 span: ban.span.clone().into(),
                 help: Some("fix the path, or remove the ban if the item is gone".into()),
             };
@@ -210,11 +245,17 @@ fn unmatched_ban(ban: &crate::config::Ban, analysis: &Analysis) -> Option<String
             candidates.push((Language::Rust, path));
         }
         if candidates.is_empty() {
-            return Some(format!("ban `{}` starts with `crate` but the guard found no Rust crate", ban.text));
+            return Some(format!(
+                "ban `{}` starts with `crate` but the guard found no Rust crate",
+                ban.text
+            ));
         }
     } else {
         for language in languages {
-            if prefix.first().is_some_and(|first| analysis.index.roots(language).contains(first)) {
+            if prefix
+                .first()
+                .is_some_and(|first| analysis.index.roots(language).contains(first))
+            {
                 candidates.push((language, prefix.clone()));
             }
         }
@@ -222,8 +263,15 @@ fn unmatched_ban(ban: &crate::config::Ban, analysis: &Analysis) -> Option<String
             return None;
         }
     }
-    let found = candidates.iter().any(|(language, path)| analysis.index.names_item(*language, path));
-    (!found).then(|| format!("ban `{}` names no item of the project, so it can never match", ban.text))
+    let found = candidates
+        .iter()
+        .any(|(language, path)| analysis.index.names_item(*language, path));
+    (!found).then(|| {
+        format!(
+            "ban `{}` names no item of the project, so it can never match",
+            ban.text
+        )
+    })
 }
 
 fn list_rules(config: &Config) -> i32 {

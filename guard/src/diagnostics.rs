@@ -81,11 +81,17 @@ pub enum ConfigError {
     Read { path: String, message: String },
 
     #[error("no rules.toml found in {start} or any folder above it")]
-    #[diagnostic(code(guard::config), help("create rules.toml at the repository root, or pass --config FILE"))]
+    #[diagnostic(
+        code(guard::config),
+        help("create rules.toml at the repository root, or pass --config FILE")
+    )]
     NotFound { start: String },
 
     #[error("invalid configuration: {message}")]
-    #[diagnostic(code(guard::config), help("see docs/rules.md for every key of rules.toml"))]
+    #[diagnostic(
+        code(guard::config),
+        help("see docs/rules.md for every key of rules.toml")
+    )]
     Invalid {
         message: String,
         #[source_code]

@@ -24,17 +24,23 @@ pub fn discover(root: &Path, exclude: &Globs, is_source: impl Fn(&Path) -> bool)
         .build();
 
     for entry in walker.flatten() {
-        let Some(file_type) = entry.file_type() else { continue };
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
         let path = entry.path();
         if file_type.is_symlink() {
-            let inside = path.canonicalize().is_ok_and(|target| target.starts_with(&canonical_root) && target.is_file());
+            let inside = path
+                .canonicalize()
+                .is_ok_and(|target| target.starts_with(&canonical_root) && target.is_file());
             if !inside {
                 continue;
             }
         } else if !file_type.is_file() {
             continue;
         }
-        let Ok(relative) = path.strip_prefix(root) else { continue };
+        let Ok(relative) = path.strip_prefix(root) else {
+            continue;
+        };
         if exclude.is_match(&display_path(relative)) {
             continue;
         }

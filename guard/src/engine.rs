@@ -16,9 +16,9 @@ use crate::frontend::Frontend;
 use crate::index::{Index, QualifiedName};
 use crate::model::Module;
 use crate::prune::{is_python, PythonPlan};
+use crate::python::PythonFrontend;
 use crate::rules::scope::compute_handed_off;
 use crate::rust::crates::{assign_module_paths, read_package};
-use crate::python::PythonFrontend;
 use crate::rust::RustFrontend;
 use crate::source::{display_path, SourceFile};
 
@@ -46,14 +46,19 @@ impl Analysis {
                 .modules
                 .par_iter()
                 .enumerate()
-                .map(|(m, module)| (0..module.calls.len()).map(|s| compute_handed_off(self, config, m, s)).collect())
+                .map(|(m, module)| {
+                    (0..module.calls.len())
+                        .map(|s| compute_handed_off(self, config, m, s))
+                        .collect()
+                })
                 .collect()
         })
     }
 
     /// Returns the call graph, built on first use.
     pub fn call_graph(&self, config: &Config) -> &CallGraph {
-        self.call_graph.get_or_init(|| CallGraph::build(self, config))
+        self.call_graph
+            .get_or_init(|| CallGraph::build(self, config))
     }
 }
 
@@ -68,7 +73,10 @@ fn python_roots(config: &Config) -> Vec<PathBuf> {
 
 /// Returns the frontends of every supported language.
 pub fn frontends(config: &Config) -> Vec<Box<dyn Frontend>> {
-    vec![Box::new(RustFrontend), Box::new(PythonFrontend::new(python_roots(config)))]
+    vec![
+        Box::new(RustFrontend),
+        Box::new(PythonFrontend::new(python_roots(config))),
+    ]
 }
 
 /// Runs the pipeline on the configuration's root.
@@ -94,14 +102,23 @@ fn analyze_in_pool(config: &Config) -> Analysis {
     let timer = PhaseTimer::start();
     let frontends = frontends(config);
     let root = &config.root;
-    let discovered = discover(root, &config.exclude, |path| frontends.iter().any(|f| f.handles(path)));
+    let discovered = discover(root, &config.exclude, |path| {
+        frontends.iter().any(|f| f.handles(path))
+    });
 
     let fingerprint = cache::fingerprint(&python_roots(config));
-    let mut cached = if config.cache { cache::load(root, fingerprint) } else { HashMap::new() };
+    let mut cached = if config.cache {
+        cache::load(root, fingerprint)
+    } else {
+        HashMap::new()
+    };
     timer.phase("discover and load the cache");
 
-    let (python_files, mut batch): (Vec<PathBuf>, Vec<PathBuf>) =
-        discovered.sources.iter().cloned().partition(|path| is_python(path));
+    let (python_files, mut batch): (Vec<PathBuf>, Vec<PathBuf>) = discovered
+        .sources
+        .iter()
+        .cloned()
+        .partition(|path| is_python(path));
     let python_count = python_files.len();
     let mut plan = PythonPlan::new(config, python_files.clone(), python_roots(config));
     match &mut plan {
@@ -115,10 +132,13 @@ fn analyze_in_pool(config: &Config) -> Analysis {
     let mut cache_keys = HashMap::new();
     let mut cache_changed = false;
     while !batch.is_empty() {
-        let jobs: Vec<(PathBuf, Option<Entry>)> = batch.drain(..).map(|path| {
-            let entry = cached.remove(&path);
-            (path, entry)
-        }).collect();
+        let jobs: Vec<(PathBuf, Option<Entry>)> = batch
+            .drain(..)
+            .map(|path| {
+                let entry = cached.remove(&path);
+                (path, entry)
+            })
+            .collect();
         let results: Vec<(PathBuf, FileResult)> = jobs
             .into_par_iter()
             .map(|(path, entry)| {
@@ -143,7 +163,10 @@ fn analyze_in_pool(config: &Config) -> Analysis {
     // Entries of files that are gone or were not parsed this time leave the cache.
     cache_changed |= !cached.is_empty();
     let phase = match &plan {
-        Some(plan) => format!("read, parse and lower ({} of {python_count} Python files selected)", plan.selected_count()),
+        Some(plan) => format!(
+            "read, parse and lower ({} of {python_count} Python files selected)",
+            plan.selected_count()
+        ),
         None => "read, parse and lower".to_string(),
     };
     timer.phase(&phase);
@@ -159,7 +182,10 @@ fn analyze_in_pool(config: &Config) -> Analysis {
     assign_module_paths(&mut modules, &packages);
     timer.phase("module tree");
 
-    let renames: Vec<(String, String)> = packages.iter().flat_map(|p| p.renames.iter().cloned()).collect();
+    let renames: Vec<(String, String)> = packages
+        .iter()
+        .flat_map(|p| p.renames.iter().cloned())
+        .collect();
     let index = Index::with_crate_renames(modules, &renames);
     timer.phase("index");
     if config.cache && cache_changed {
@@ -171,7 +197,13 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         .modules
         .par_iter()
         .enumerate()
-        .map(|(m, module)| module.calls.iter().map(|call| index.resolve_callee(m, &call.callee)).collect())
+        .map(|(m, module)| {
+            module
+                .calls
+                .iter()
+                .map(|call| index.resolve_callee(m, &call.callee))
+                .collect()
+        })
         .collect();
     timer.phase("resolve call sites");
 
@@ -187,26 +219,49 @@ fn analyze_in_pool(config: &Config) -> Analysis {
     }
 }
 
-fn store_cache(root: &Path, fingerprint: [u8; 32], index: &Index, keys: &HashMap<PathBuf, (FileStamp, [u8; 32])>) {
+fn store_cache(
+    root: &Path,
+    fingerprint: [u8; 32],
+    index: &Index,
+    keys: &HashMap<PathBuf, (FileStamp, [u8; 32])>,
+) {
     let mut entries: HashMap<&Path, EntryRef<'_>> = HashMap::new();
     for module in &index.modules {
-        let Some(&(stamp, hash)) = keys.get(&module.file) else { continue };
+        let Some(&(stamp, hash)) = keys.get(&module.file) else {
+            continue;
+        };
         let stamp = stamp.trusted_or_racy();
         entries
             .entry(module.file.as_path())
-            .or_insert_with(|| EntryRef { stamp, hash, modules: Vec::new() })
+            .or_insert_with(|| EntryRef {
+                stamp,
+                hash,
+                modules: Vec::new(),
+            })
             .modules
             .push(module);
     }
     for (path, (stamp, hash)) in keys {
-        entries.entry(path.as_path()).or_insert_with(|| EntryRef { stamp: stamp.trusted_or_racy(), hash: *hash, modules: Vec::new() });
+        entries.entry(path.as_path()).or_insert_with(|| EntryRef {
+            stamp: stamp.trusted_or_racy(),
+            hash: *hash,
+            modules: Vec::new(),
+        });
     }
     if let Err(error) = cache::store(root, fingerprint, entries) {
-        eprintln!("guard: warning: cannot write the cache in {}: {error}", root.join(cache::CACHE_DIR).display());
+        eprintln!(
+            "guard: warning: cannot write the cache in {}: {error}",
+            root.join(cache::CACHE_DIR).display()
+        );
     }
 }
 
-fn lower_file(root: &Path, path: &Path, entry: Option<Entry>, frontends: &[Box<dyn Frontend>]) -> FileResult {
+fn lower_file(
+    root: &Path,
+    path: &Path,
+    entry: Option<Entry>,
+    frontends: &[Box<dyn Frontend>],
+) -> FileResult {
     let display = display_path(path);
     let failed = |message: String| FileResult {
         modules: Vec::new(),
@@ -217,7 +272,12 @@ fn lower_file(root: &Path, path: &Path, entry: Option<Entry>, frontends: &[Box<d
     let stamp = FileStamp::of(&root.join(path));
     let entry = match (entry, stamp) {
         (Some(entry), Some(stamp)) if entry.stamp == stamp => {
-            return FileResult { cache_key: Some((stamp, entry.hash)), modules: entry.modules, errors: Vec::new(), unchanged: true };
+            return FileResult {
+                cache_key: Some((stamp, entry.hash)),
+                modules: entry.modules,
+                errors: Vec::new(),
+                unchanged: true,
+            };
         }
         (entry, _) => entry,
     };
@@ -225,32 +285,60 @@ fn lower_file(root: &Path, path: &Path, entry: Option<Entry>, frontends: &[Box<d
     let text = match std::fs::read(root.join(path)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
-            Err(_) => return failed("the file is not valid UTF-8; the guard reads UTF-8 source only".into()),
+            Err(_) => {
+                return failed(
+                    "the file is not valid UTF-8; the guard reads UTF-8 source only".into(),
+                )
+            }
         },
         Err(e) => return failed(format!("cannot read the file: {e}")),
     };
     let hash = *blake3::hash(text.as_bytes()).as_bytes();
-    let stamp = stamp.unwrap_or(FileStamp { len: text.len() as u64, modified_ns: 0 });
+    let stamp = stamp.unwrap_or(FileStamp {
+        len: text.len() as u64,
+        modified_ns: 0,
+    });
     let entry = match entry {
         Some(entry) if entry.hash == hash => {
-            return FileResult { modules: entry.modules, errors: Vec::new(), cache_key: Some((stamp, hash)), unchanged: false };
+            return FileResult {
+                modules: entry.modules,
+                errors: Vec::new(),
+                cache_key: Some((stamp, hash)),
+                unchanged: false,
+            };
         }
         entry => entry,
     };
 
     let Some(frontend) = frontends.iter().find(|f| f.handles(path)) else {
-        return FileResult { modules: Vec::new(), errors: Vec::new(), cache_key: None, unchanged: false };
+        return FileResult {
+            modules: Vec::new(),
+            errors: Vec::new(),
+            cache_key: None,
+            unchanged: false,
+        };
     };
     let source = SourceFile::new(path.to_path_buf(), text);
     let lowered = frontend.lower(&source);
     let errors: Vec<FileError> = lowered
         .errors
         .iter()
-        .map(|e| FileError::new(display.clone(), e.span.as_ref(), format!("cannot parse: {}", e.message)))
+        .map(|e| {
+            FileError::new(
+                display.clone(),
+                e.span.as_ref(),
+                format!("cannot parse: {}", e.message),
+            )
+        })
         .collect();
     let cache_key = errors.is_empty().then_some((stamp, hash));
     let unchanged = cache_key.is_none() && entry.is_none();
-    FileResult { modules: lowered.modules, errors, cache_key, unchanged }
+    FileResult {
+        modules: lowered.modules,
+        errors,
+        cache_key,
+        unchanged,
+    }
 }
 
 /// Prints the wall time of each phase to stderr when `GUARD_LOG=timing` is set.
@@ -262,13 +350,19 @@ pub struct PhaseTimer {
 impl PhaseTimer {
     pub fn start() -> Self {
         let enabled = std::env::var("GUARD_LOG").is_ok_and(|v| v.split(',').any(|p| p == "timing"));
-        PhaseTimer { enabled, last: std::cell::Cell::new(std::time::Instant::now()) }
+        PhaseTimer {
+            enabled,
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
     }
 
     pub fn phase(&self, name: &str) {
         if self.enabled {
             let now = std::time::Instant::now();
-            eprintln!("guard: {name}: {:.1} ms", (now - self.last.get()).as_secs_f64() * 1000.0);
+            eprintln!(
+                "guard: {name}: {:.1} ms",
+                (now - self.last.get()).as_secs_f64() * 1000.0
+            );
             self.last.set(now);
         }
     }

@@ -12,9 +12,18 @@ fn matching_functions(analysis: &crate::engine::Analysis, query: &str) -> Vec<Fu
     for (m, module) in analysis.index.modules.iter().enumerate() {
         let separator = module.language.separator();
         for f in 0..module.functions.len() {
-            let name = function_name(analysis, FunctionId { module: m, function: f });
+            let name = function_name(
+                analysis,
+                FunctionId {
+                    module: m,
+                    function: f,
+                },
+            );
             if name == query || name.ends_with(&format!("{separator}{query}")) {
-                found.push(FunctionId { module: m, function: f });
+                found.push(FunctionId {
+                    module: m,
+                    function: f,
+                });
             }
         }
     }
@@ -44,12 +53,23 @@ pub fn explain_path(config: &Config, query: &str) -> i32 {
         for rule in &config.rules {
             for ban in &rule.bans {
                 let reach = graph.reach(&analysis, config, ban);
-                let Some(distance) = reach.distance[graph.number(id)] else { continue };
+                let Some(distance) = reach.distance[graph.number(id)] else {
+                    continue;
+                };
                 reached += 1;
-                println!("  reaches `{}` (rule {}) in {} call{}:", ban.text, rule.id, distance + 1, if distance == 0 { "" } else { "s" });
+                println!(
+                    "  reaches `{}` (rule {}) in {} call{}:",
+                    ban.text,
+                    rule.id,
+                    distance + 1,
+                    if distance == 0 { "" } else { "s" }
+                );
                 for hop in chain_from(&analysis, graph, &reach, id) {
                     let note = hop.note.map(|n| format!(" [{n}]")).unwrap_or_default();
-                    println!("    {}:{}:{}: {} calls `{}`{}", hop.file, hop.line, hop.column, hop.function, hop.callee, note);
+                    println!(
+                        "    {}:{}:{}: {} calls `{}`{}",
+                        hop.file, hop.line, hop.column, hop.function, hop.callee, note
+                    );
                 }
             }
         }

@@ -10,7 +10,9 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 /// The source language of a module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Rust,
@@ -61,7 +63,11 @@ pub struct RawPath {
 
 impl RawPath {
     pub fn new<S: Into<String>>(base: PathBase, segments: impl IntoIterator<Item = S>) -> Self {
-        RawPath { base, segments: segments.into_iter().map(Into::into).collect(), via_glob: false }
+        RawPath {
+            base,
+            segments: segments.into_iter().map(Into::into).collect(),
+            via_glob: false,
+        }
     }
 
     pub fn absolute<S: Into<String>>(segments: impl IntoIterator<Item = S>) -> Self {
@@ -113,7 +119,10 @@ pub enum Callee {
     /// A method or attribute chain on a value of a known type:
     /// `client.chat.completions.create` has the receiver type of `client` and
     /// the segments `chat`, `completions`, `create`.
-    Method { receiver: TypeExpr, segments: Vec<String> },
+    Method {
+        receiver: TypeExpr,
+        segments: Vec<String>,
+    },
 }
 
 /// The kind of use a call site makes of its callee.
@@ -275,7 +284,11 @@ impl Module {
     }
 
     /// Returns whether a function or any function that encloses it satisfies `predicate`.
-    pub fn any_enclosing(&self, index: Option<usize>, mut predicate: impl FnMut(&Function) -> bool) -> bool {
+    pub fn any_enclosing(
+        &self,
+        index: Option<usize>,
+        mut predicate: impl FnMut(&Function) -> bool,
+    ) -> bool {
         let mut current = index;
         while let Some(i) = current {
             let function = &self.functions[i];

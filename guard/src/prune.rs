@@ -46,15 +46,26 @@ pub fn is_python(path: &Path) -> bool {
 impl PythonPlan {
     /// Plans the selection. Returns `None` when every Python file must be parsed.
     pub fn new(config: &Config, files: Vec<PathBuf>, roots: Vec<PathBuf>) -> Option<PythonPlan> {
-        let applies = |rule: &crate::config::Rule| rule.bans.iter().any(|b| b.pattern.applies_to(Language::Python));
+        let applies = |rule: &crate::config::Rule| {
+            rule.bans
+                .iter()
+                .any(|b| b.pattern.applies_to(Language::Python))
+        };
         let python_rules: Vec<_> = config.rules.iter().filter(|r| applies(r)).collect();
-        if python_rules.iter().any(|r| r.transitive && r.scope.files.is_none()) {
+        if python_rules
+            .iter()
+            .any(|r| r.transitive && r.scope.files.is_none())
+        {
             return None;
         }
 
         let mut tokens = FxHashSet::default();
         for rule in &python_rules {
-            for ban in rule.bans.iter().filter(|b| b.pattern.applies_to(Language::Python)) {
+            for ban in rule
+                .bans
+                .iter()
+                .filter(|b| b.pattern.applies_to(Language::Python))
+            {
                 if let Some(last) = ban.pattern.literal_segments().last() {
                     tokens.insert(last.clone());
                 }
@@ -72,7 +83,11 @@ impl PythonPlan {
         for (i, file) in files.iter().enumerate() {
             let display = display_path(file);
             selected[i] = python_rules.iter().any(|rule| {
-                rule.scope.files.as_ref().is_some_and(|globs| globs.is_match(&display)) && !rule.allow.is_match(&display)
+                rule.scope
+                    .files
+                    .as_ref()
+                    .is_some_and(|globs| globs.is_match(&display))
+                    && !rule.allow.is_match(&display)
             });
         }
         Some(PythonPlan {
@@ -88,7 +103,9 @@ impl PythonPlan {
 
     /// Returns the files to parse first: hot-path files and files that name a ban.
     pub fn initial(&mut self) -> Vec<PathBuf> {
-        let hot: Vec<usize> = (0..self.files.len()).filter(|&i| self.selected[i]).collect();
+        let hot: Vec<usize> = (0..self.files.len())
+            .filter(|&i| self.selected[i])
+            .collect();
         let mut out: Vec<PathBuf> = hot.iter().map(|&i| self.files[i].clone()).collect();
         out.extend(self.scan());
         out
@@ -99,7 +116,9 @@ impl PythonPlan {
         if self.tokens.is_empty() {
             return Vec::new();
         }
-        let Ok(matcher) = AhoCorasick::new(self.tokens.iter()) else { return Vec::new() };
+        let Ok(matcher) = AhoCorasick::new(self.tokens.iter()) else {
+            return Vec::new();
+        };
         let hits: Vec<usize> = (0..self.files.len())
             .into_par_iter()
             .filter(|&i| !self.selected[i])
@@ -123,7 +142,10 @@ impl PythonPlan {
         let mut new_tokens = false;
         for module in modules.iter().filter(|m| m.language == Language::Python) {
             for import in &module.imports {
-                let names_token = import.target.iter().any(|t| t.segments.iter().any(|s| self.tokens.contains(s)));
+                let names_token = import
+                    .target
+                    .iter()
+                    .any(|t| t.segments.iter().any(|s| self.tokens.contains(s)));
                 if names_token && !import.local.is_empty() {
                     new_tokens |= self.tokens.insert(import.local.clone());
                 }
@@ -134,7 +156,11 @@ impl PythonPlan {
                 }
             }
             for alias in &module.aliases {
-                if alias.targets.iter().any(|t| t.segments.iter().any(|s| self.tokens.contains(s))) {
+                if alias
+                    .targets
+                    .iter()
+                    .any(|t| t.segments.iter().any(|s| self.tokens.contains(s)))
+                {
                     new_tokens |= self.tokens.insert(alias.local.clone());
                 }
             }
@@ -146,11 +172,18 @@ impl PythonPlan {
     }
 
     /// Selects the files of a module path and of its parent packages.
-    fn select_module(&mut self, module: &Module, base: &PathBase, segments: &[String]) -> Vec<PathBuf> {
+    fn select_module(
+        &mut self,
+        module: &Module,
+        base: &PathBase,
+        segments: &[String],
+    ) -> Vec<PathBuf> {
         let mut path: Vec<String> = match base {
             PathBase::Absolute => Vec::new(),
             PathBase::CrateRoot => return Vec::new(),
-            PathBase::Module { up } => module.path[..module.path.len().saturating_sub(*up)].to_vec(),
+            PathBase::Module { up } => {
+                module.path[..module.path.len().saturating_sub(*up)].to_vec()
+            }
         };
         path.extend(segments.iter().cloned());
 

@@ -18,7 +18,11 @@ impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { path, text, line_starts }
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     pub fn display_path(&self) -> String {
@@ -32,7 +36,10 @@ impl SourceFile {
         };
         let rest = &self.text[start..];
         let line_end = rest.find('\n').unwrap_or(rest.len());
-        let column_bytes = rest[..line_end].char_indices().nth(char_column).map_or(line_end, |(i, _)| i);
+        let column_bytes = rest[..line_end]
+            .char_indices()
+            .nth(char_column)
+            .map_or(line_end, |(i, _)| i);
         start + column_bytes
     }
 
@@ -41,14 +48,21 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let start = self.line_starts[line_index];
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line_index + 1, column + 1)
     }
 
     /// Builds a span from a byte range.
     pub fn span(&self, bytes: std::ops::Range<usize>) -> Span {
         let (line, column) = self.position_of(bytes.start);
-        Span { bytes, line, column }
+        Span {
+            bytes,
+            line,
+            column,
+        }
     }
 }
 

@@ -21,9 +21,17 @@ fn chain_lists_every_hop() {
         .iter()
         .find(|f| f["file"] == "app/src/handlers.rs" && f["line"] == 11)
         .expect("the three-level chain is found");
-    let functions: Vec<&str> = finding["chain"].as_array().unwrap().iter().map(|h| h["function"].as_str().unwrap()).collect();
+    let functions: Vec<&str> = finding["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["function"].as_str().unwrap())
+        .collect();
 
-    assert_eq!(functions, ["app::helpers::a", "app::helpers::b", "app::helpers::c"]);
+    assert_eq!(
+        functions,
+        ["app::helpers::a", "app::helpers::b", "app::helpers::c"]
+    );
     assert_eq!(finding["chain"][2]["callee"], "app::llm::complete");
     assert_eq!(finding["chain"][2]["file"], "app/src/helpers.rs");
     assert_eq!(finding["chain"][2]["line"], 16);
@@ -33,7 +41,8 @@ fn chain_lists_every_hop() {
 fn trait_object_chain_names_implementation() {
     let run = run_guard(&fixture("rust/callgraph"), &["--format", "concise"]);
     assert!(
-        run.stdout.contains("may dispatch to the implementation in `app::llm::Remote`"),
+        run.stdout
+            .contains("may dispatch to the implementation in `app::llm::Remote`"),
         "{}",
         run.stdout
     );
@@ -44,7 +53,11 @@ fn transitive_false_reports_direct_calls_only() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("rust/callgraph"), dir.path());
     let rules = std::fs::read_to_string(dir.path().join("rules.toml")).unwrap();
-    std::fs::write(dir.path().join("rules.toml"), rules.replace("allow = [", "transitive = false\nallow = [")).unwrap();
+    std::fs::write(
+        dir.path().join("rules.toml"),
+        rules.replace("allow = [", "transitive = false\nallow = ["),
+    )
+    .unwrap();
 
     let run = run_guard(dir.path(), &["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -56,7 +69,11 @@ fn max_depth_drops_long_chains() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("rust/callgraph"), dir.path());
     let rules = std::fs::read_to_string(dir.path().join("rules.toml")).unwrap();
-    std::fs::write(dir.path().join("rules.toml"), rules.replace("allow = [", "max-depth = 2\nallow = [")).unwrap();
+    std::fs::write(
+        dir.path().join("rules.toml"),
+        rules.replace("allow = [", "max-depth = 2\nallow = ["),
+    )
+    .unwrap();
 
     let lines = run_guard(dir.path(), &["--format", "json"]).finding_lines();
     assert!(lines.contains("app/src/handlers.rs:7"), "{lines:?}");
@@ -79,11 +96,29 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn explain_path_prints_chains() {
     let run = run_guard(&fixture("rust/callgraph"), &["explain-path", "helpers::a"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("app::helpers::a (app/src/helpers.rs:7)"), "{}", run.stdout);
-    assert!(run.stdout.contains("reaches `app::llm::complete` (rule no-model) in 3 calls"), "{}", run.stdout);
-    assert!(run.stdout.contains("app::helpers::c calls `app::llm::complete`"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("app::helpers::a (app/src/helpers.rs:7)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("reaches `app::llm::complete` (rule no-model) in 3 calls"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("app::helpers::c calls `app::llm::complete`"),
+        "{}",
+        run.stdout
+    );
 
-    let safe = run_guard(&fixture("rust/callgraph"), &["explain-path", "app::helpers::safe"]);
+    let safe = run_guard(
+        &fixture("rust/callgraph"),
+        &["explain-path", "app::helpers::safe"],
+    );
     assert!(safe.stdout.contains("reaches no ban"), "{}", safe.stdout);
 
     let missing = run_guard(&fixture("rust/callgraph"), &["explain-path", "nowhere"]);

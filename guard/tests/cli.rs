@@ -30,10 +30,17 @@ const LLM: &str = "pub fn complete() {}\n";
 
 #[test]
 fn unknown_key_exits_2_with_span() {
-    let dir = project(&[("rules.toml", "[[rule]]\nid = \"x\"\nhot-paht = { files = [\"a\"] }\n")]);
+    let dir = project(&[(
+        "rules.toml",
+        "[[rule]]\nid = \"x\"\nhot-paht = { files = [\"a\"] }\n",
+    )]);
     let run = run_guard(dir.path(), &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown field `hot-paht`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown field `hot-paht`"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("rules.toml:3"), "{}", run.stderr);
 }
 
@@ -43,7 +50,11 @@ fn bad_glob_exits_2() {
     let dir = project(&[("rules.toml", &rules)]);
     let run = run_guard(dir.path(), &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("invalid glob `src/[hot.rs`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid glob `src/[hot.rs`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -52,12 +63,19 @@ fn empty_pattern_exits_2() {
     let dir = project(&[("rules.toml", &rules)]);
     let run = run_guard(dir.path(), &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("the pattern is empty"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the pattern is empty"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn unknown_severity_exits_2() {
-    let rules = RULES.replace("id = \"no-model\"", "id = \"no-model\"\nseverity = \"fatal\"");
+    let rules = RULES.replace(
+        "id = \"no-model\"",
+        "id = \"no-model\"\nseverity = \"fatal\"",
+    );
     let dir = project(&[("rules.toml", &rules)]);
     let run = run_guard(dir.path(), &[]);
     assert_eq!(run.code, 2);
@@ -75,10 +93,20 @@ fn missing_config_exits_2() {
 #[test]
 fn ban_naming_no_item_warns() {
     let rules = RULES.replace("crate::llm::complete", "crate::llm::compleet");
-    let dir = project(&[("rules.toml", &rules), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB), ("src/llm.rs", LLM), ("src/hot.rs", "")]);
+    let dir = project(&[
+        ("rules.toml", &rules),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", ""),
+    ]);
     let run = run_guard(dir.path(), &[]);
     assert_eq!(run.code, 0);
-    assert!(run.stderr.contains("names no item of the project"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("names no item of the project"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -86,10 +114,16 @@ fn parse_error_exits_2_and_checks_other_files() {
     let dir = project(&[
         ("rules.toml", RULES),
         ("Cargo.toml", MANIFEST),
-        ("src/lib.rs", "pub mod hot;\npub mod llm;\npub mod broken;\n"),
+        (
+            "src/lib.rs",
+            "pub mod hot;\npub mod llm;\npub mod broken;\n",
+        ),
         ("src/llm.rs", LLM),
         ("src/broken.rs", "fn broken( {\n"),
-        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+        (
+            "src/hot.rs",
+            "pub fn on_event() { crate::llm::complete(); }\n",
+        ),
     ]);
     let run = run_guard(dir.path(), &["--format", "json"]);
     assert_eq!(run.code, 2);
@@ -100,17 +134,36 @@ fn parse_error_exits_2_and_checks_other_files() {
 
 #[test]
 fn invalid_utf8_exits_2() {
-    let dir = project(&[("rules.toml", RULES), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB)]);
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+    ]);
     std::fs::write(dir.path().join("src/hot.rs"), [0x66, 0x6e, 0xff, 0xfe]).unwrap();
     let run = run_guard(dir.path(), &["--format", "concise"]);
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("src/hot.rs:1:1: error the file is not valid UTF-8"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("src/hot.rs:1:1: error the file is not valid UTF-8"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
-    let deep = format!("fn f() {{ let x = {}1{}; }}\n", "(".repeat(5000), ")".repeat(5000));
-    let dir = project(&[("rules.toml", RULES), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB), ("src/llm.rs", LLM), ("src/hot.rs", &deep)]);
+    let deep = format!(
+        "fn f() {{ let x = {}1{}; }}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", &deep),
+    ]);
     let run = run_guard(dir.path(), &["--format", "concise"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("more than the limit"), "{}", run.stdout);
@@ -123,23 +176,41 @@ fn concise_format_and_exit_1() {
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", LIB),
         ("src/llm.rs", LLM),
-        ("src/hot.rs", "pub fn on_event() {\n    crate::llm::complete();\n}\n"),
+        (
+            "src/hot.rs",
+            "pub fn on_event() {\n    crate::llm::complete();\n}\n",
+        ),
     ]);
     let run = run_guard(dir.path(), &["--format", "concise"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.starts_with("src/hot.rs:2:17: no-model "), "{}", run.stdout);
-    assert!(run.stdout.contains("1 finding (1 error, 0 warnings) in 3 files checked"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("src/hot.rs:2:17: no-model "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("1 finding (1 error, 0 warnings) in 3 files checked"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn warning_severity_exits_0() {
-    let rules = RULES.replace("id = \"no-model\"", "id = \"no-model\"\nseverity = \"warning\"");
+    let rules = RULES.replace(
+        "id = \"no-model\"",
+        "id = \"no-model\"\nseverity = \"warning\"",
+    );
     let dir = project(&[
         ("rules.toml", &rules),
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", LIB),
         ("src/llm.rs", LLM),
-        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+        (
+            "src/hot.rs",
+            "pub fn on_event() { crate::llm::complete(); }\n",
+        ),
     ]);
     let run = run_guard(dir.path(), &["--format", "json"]);
     assert_eq!(run.code, 0);
@@ -148,19 +219,33 @@ fn warning_severity_exits_0() {
 
 #[test]
 fn pretty_format_shows_snippet_and_help() {
-    let rules = RULES.replace("path = \"crate::llm::complete\"", "path = \"crate::llm::complete\"\nreason = \"slow\"\nreplacement = \"queue a task\"");
+    let rules = RULES.replace(
+        "path = \"crate::llm::complete\"",
+        "path = \"crate::llm::complete\"\nreason = \"slow\"\nreplacement = \"queue a task\"",
+    );
     let dir = project(&[
         ("rules.toml", &rules),
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", LIB),
         ("src/llm.rs", LLM),
-        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+        (
+            "src/hot.rs",
+            "pub fn on_event() { crate::llm::complete(); }\n",
+        ),
     ]);
     let run = run_guard(dir.path(), &["--color", "never"]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("no-model"), "{}", run.stdout);
-    assert!(run.stdout.contains("calls `demo::llm::complete`: slow"), "{}", run.stdout);
-    assert!(run.stdout.contains("instead: queue a task"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("calls `demo::llm::complete`: slow"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("instead: queue a task"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -180,7 +265,11 @@ fn check_paths_reports_selected_files_only() {
 
     let outside = run_guard(dir.path(), &["check", "/"]);
     assert_eq!(outside.code, 2);
-    assert!(outside.stderr.contains("outside the root"), "{}", outside.stderr);
+    assert!(
+        outside.stderr.contains("outside the root"),
+        "{}",
+        outside.stderr
+    );
 }
 
 #[test]
@@ -197,16 +286,29 @@ fn rules_lists_configured_rules() {
     let run = run_guard(&fixture("rust/callgraph"), &["rules"]);
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("no-model (error)"), "{}", run.stdout);
-    assert!(run.stdout.contains("forbids app::llm::complete"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("forbids app::llm::complete"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[cfg(unix)]
 #[test]
 fn symlink_out_of_root_is_not_followed() {
-    let outside = project(&[("Cargo.toml", MANIFEST), ("src/lib.rs", "pub mod hot;\npub mod llm;\n"), ("src/llm.rs", LLM), ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n")]);
+    let outside = project(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "pub mod hot;\npub mod llm;\n"),
+        ("src/llm.rs", LLM),
+        (
+            "src/hot.rs",
+            "pub fn on_event() { crate::llm::complete(); }\n",
+        ),
+    ]);
     let dir = project(&[("rules.toml", &RULES.replace("src/hot.rs", "linked/**"))]);
     std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).unwrap();
-    std::os::unix::fs::symlink(outside.path().join("src/hot.rs"), dir.path().join("hot.rs")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("src/hot.rs"), dir.path().join("hot.rs"))
+        .unwrap();
 
     let run = run_guard(dir.path(), &["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -221,7 +323,10 @@ fn gitignored_files_are_skipped() {
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", "pub mod llm;\npub mod generated;\n"),
         ("src/llm.rs", LLM),
-        ("src/generated.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+        (
+            "src/generated.rs",
+            "pub fn on_event() { crate::llm::complete(); }\n",
+        ),
     ]);
     let run = run_guard(dir.path(), &["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -294,14 +399,25 @@ fn cache_reuses_and_invalidates_models() {
     let second = run_guard(dir.path(), &["--format", "json"]);
     assert_eq!(second.code, 0);
 
-    std::fs::write(dir.path().join("src/hot.rs"), "pub fn on_event() {\n    crate::llm::complete();\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("src/hot.rs"),
+        "pub fn on_event() {\n    crate::llm::complete();\n}\n",
+    )
+    .unwrap();
     let changed = run_guard(dir.path(), &["--format", "json"]);
     assert_eq!(changed.code, 1, "a changed file must be parsed again");
-    assert_eq!(changed.finding_lines().into_iter().collect::<Vec<_>>(), ["src/hot.rs:2"]);
+    assert_eq!(
+        changed.finding_lines().into_iter().collect::<Vec<_>>(),
+        ["src/hot.rs:2"]
+    );
 
     std::fs::write(dir.path().join(".guard-cache/models.bin"), b"not a cache").unwrap();
     let corrupt = run_guard(dir.path(), &["--format", "json"]);
-    assert_eq!(corrupt.code, 1, "a corrupt cache is ignored: {}", corrupt.stderr);
+    assert_eq!(
+        corrupt.code, 1,
+        "a corrupt cache is ignored: {}",
+        corrupt.stderr
+    );
 
     let uncached = run_guard(dir.path(), &["--format", "json", "--no-cache"]);
     assert_eq!(uncached.code, 1);
@@ -309,9 +425,18 @@ fn cache_reuses_and_invalidates_models() {
 
 #[test]
 fn cache_never_hides_parse_errors() {
-    let dir = project(&[("rules.toml", RULES), ("Cargo.toml", MANIFEST), ("src/lib.rs", LIB), ("src/hot.rs", "fn broken( {\n")]);
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/hot.rs", "fn broken( {\n"),
+    ]);
     assert_eq!(run_guard(dir.path(), &[]).code, 2);
-    assert_eq!(run_guard(dir.path(), &[]).code, 2, "the second run must not read a clean model from the cache");
+    assert_eq!(
+        run_guard(dir.path(), &[]).code,
+        2,
+        "the second run must not read a clean model from the cache"
+    );
 }
 
 #[test]
@@ -321,9 +446,15 @@ fn check_dot_reports_whole_root() {
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", LIB),
         ("src/llm.rs", LLM),
-        ("src/hot.rs", "pub fn on_event() { crate::llm::complete(); }\n"),
+        (
+            "src/hot.rs",
+            "pub fn on_event() { crate::llm::complete(); }\n",
+        ),
     ]);
     let run = run_guard(dir.path(), &["--format", "json", "check", "."]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert_eq!(run.finding_lines().into_iter().collect::<Vec<_>>(), ["src/hot.rs:1"]);
+    assert_eq!(
+        run.finding_lines().into_iter().collect::<Vec<_>>(),
+        ["src/hot.rs:1"]
+    );
 }

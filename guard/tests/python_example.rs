@@ -35,7 +35,14 @@ fn python_example_readme_shows_output() {
     let run = run_guard(&dir, &["check", "--format", "concise"]);
     let readme = std::fs::read_to_string(dir.join("README.md")).expect("the example has a README");
 
-    for line in run.stdout.lines().filter(|l| !l.contains(" files checked in ")) {
-        assert!(readme.contains(line), "README.md lacks the output line: {line}");
+    for line in run
+        .stdout
+        .lines()
+        .filter(|l| !l.contains(" files checked in "))
+    {
+        assert!(
+            readme.contains(line),
+            "README.md lacks the output line: {line}"
+        );
     }
 }

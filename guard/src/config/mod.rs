@@ -35,7 +35,9 @@ pub const DEFAULT_BOUNDARIES: &[&str] = &[
     "async_channel::**::send",
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -118,27 +120,47 @@ impl Config {
             path: file.display().to_string(),
             message: e.to_string(),
         })?;
-        let root = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+        let root = file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let root = if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        };
         Config::parse(file.to_path_buf(), root, source)
     }
 
     /// Parses configuration text; `file` names it in errors.
     pub fn parse(file: PathBuf, root: PathBuf, source: String) -> Result<Config, ConfigError> {
-        let invalid = |message: String, span: Range<usize>| ConfigError::invalid(&file, &source, message, span);
+        let invalid = |message: String, span: Range<usize>| {
+            ConfigError::invalid(&file, &source, message, span)
+        };
         let raw: RawConfig = toml::from_str(&source).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             invalid(e.message().to_string(), span)
         })?;
 
         let exclude = compile_globs(&raw.guard.exclude, &invalid)?;
-        let python_roots = raw.guard.python_roots.iter().map(|r| PathBuf::from(r.get_ref())).collect();
+        let python_roots = raw
+            .guard
+            .python_roots
+            .iter()
+            .map(|r| PathBuf::from(r.get_ref()))
+            .collect();
         let mut boundaries = Vec::new();
         if raw.guard.default_boundaries.unwrap_or(true) {
-            boundaries.extend(DEFAULT_BOUNDARIES.iter().map(|b| PathPattern::parse(b).expect("default boundaries are valid")));
+            boundaries.extend(
+                DEFAULT_BOUNDARIES
+                    .iter()
+                    .map(|b| PathPattern::parse(b).expect("default boundaries are valid")),
+            );
         }
         for boundary in &raw.guard.boundaries {
-            boundaries.push(PathPattern::parse(boundary.get_ref()).map_err(|m| invalid(m, boundary.span()))?);
+            boundaries.push(
+                PathPattern::parse(boundary.get_ref()).map_err(|m| invalid(m, boundary.span()))?,
+            );
         }
 
         let mut rules: Vec<Rule> = Vec::new();
@@ -146,43 +168,78 @@ impl Config {
             let rule = compile_rule(raw_rule, &invalid)?;
             if rules.iter().any(|r| r.id == rule.id) {
                 return Err(invalid(
-                    format!("rule id `{}` is used twice; give each rule its own id", rule.id),
+                    format!(
+                        "rule id `{}` is used twice; give each rule its own id",
+                        rule.id
+                    ),
                     raw_rule.id.span(),
                 ));
             }
             rules.push(rule);
         }
         let cache = raw.guard.cache.unwrap_or(true);
-        Ok(Config { file, source, root, exclude, python_roots, boundaries, rules, cache })
+        Ok(Config {
+            file,
+            source,
+            root,
+            exclude,
+            python_roots,
+            boundaries,
+            rules,
+            cache,
+        })
     }
 }
 
 type Invalid<'a> = dyn Fn(String, Range<usize>) -> ConfigError + 'a;
 
-fn compile_globs(patterns: &[toml::Spanned<String>], invalid: &Invalid<'_>) -> Result<Globs, ConfigError> {
+fn compile_globs(
+    patterns: &[toml::Spanned<String>],
+    invalid: &Invalid<'_>,
+) -> Result<Globs, ConfigError> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
         let text = pattern.get_ref();
         if text.trim().is_empty() {
-            return Err(invalid("the glob is empty; remove it or name files".into(), pattern.span()));
+            return Err(invalid(
+                "the glob is empty; remove it or name files".into(),
+                pattern.span(),
+            ));
         }
-        let glob = Glob::new(text).map_err(|e| invalid(format!("invalid glob `{text}`: {}", e.kind()), pattern.span()))?;
+        let glob = Glob::new(text).map_err(|e| {
+            invalid(
+                format!("invalid glob `{text}`: {}", e.kind()),
+                pattern.span(),
+            )
+        })?;
         builder.add(glob);
     }
-    let set = builder.build().map_err(|e| invalid(format!("invalid globs: {e}"), 0..0))?;
-    Ok(Globs { patterns: patterns.iter().map(|p| p.get_ref().clone()).collect(), set })
+    let set = builder
+        .build()
+        .map_err(|e| invalid(format!("invalid globs: {e}"), 0..0))?;
+    Ok(Globs {
+        patterns: patterns.iter().map(|p| p.get_ref().clone()).collect(),
+        set,
+    })
 }
 
 fn compile_rule(raw: &RawRule, invalid: &Invalid<'_>) -> Result<Rule, ConfigError> {
     let id = raw.id.get_ref().clone();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(invalid(
             format!("invalid rule id `{id}`: use letters, digits, `-` and `_`, like `no-model-in-hot-path`"),
             raw.id.span(),
         ));
     }
     if raw.forbid.is_empty() {
-        return Err(invalid(format!("rule `{id}` forbids nothing: add a [[rule.forbid]] table with a `path`"), raw.id.span()));
+        return Err(invalid(
+            format!("rule `{id}` forbids nothing: add a [[rule.forbid]] table with a `path`"),
+            raw.id.span(),
+        ));
     }
 
     let (scope, gateway) = match (&raw.hot_path, &raw.only_in) {
@@ -218,10 +275,17 @@ fn compile_rule(raw: &RawRule, invalid: &Invalid<'_>) -> Result<Rule, ConfigErro
         allow_patterns.extend(only_in.get_ref().iter().cloned());
     }
     let allow = compile_globs(&allow_patterns, invalid)?;
-    let bans = raw.forbid.iter().map(|ban| compile_ban(ban, invalid)).collect::<Result<_, _>>()?;
+    let bans = raw
+        .forbid
+        .iter()
+        .map(|ban| compile_ban(ban, invalid))
+        .collect::<Result<_, _>>()?;
 
     Ok(Rule {
-        message: raw.message.clone().unwrap_or_else(|| "forbidden call in hot-path code".into()),
+        message: raw
+            .message
+            .clone()
+            .unwrap_or_else(|| "forbidden call in hot-path code".into()),
         severity: raw.severity.unwrap_or(Severity::Error),
         allow,
         allow_test_code: raw.allow_test_code.unwrap_or(true),
@@ -235,7 +299,8 @@ fn compile_rule(raw: &RawRule, invalid: &Invalid<'_>) -> Result<Rule, ConfigErro
 }
 
 fn compile_ban(raw: &RawBan, invalid: &Invalid<'_>) -> Result<Ban, ConfigError> {
-    let pattern = PathPattern::parse(raw.path.get_ref()).map_err(|m| invalid(m, raw.path.span()))?;
+    let pattern =
+        PathPattern::parse(raw.path.get_ref()).map_err(|m| invalid(m, raw.path.span()))?;
     Ok(Ban {
         pattern,
         text: raw.path.get_ref().trim().to_string(),
@@ -247,5 +312,8 @@ fn compile_ban(raw: &RawBan, invalid: &Invalid<'_>) -> Result<Ban, ConfigError> 
 
 /// Finds the configuration file: `rules.toml` in the folder or its nearest ancestor.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
-    start.ancestors().map(|dir| dir.join(CONFIG_FILE)).find(|candidate| candidate.is_file())
+    start
+        .ancestors()
+        .map(|dir| dir.join(CONFIG_FILE))
+        .find(|candidate| candidate.is_file())
 }

@@ -53,11 +53,20 @@ impl PathPattern {
             };
             segments.push(segment);
         }
-        if segments.iter().all(|s| *s == Segment::Any || *s == Segment::One) {
-            return Err(format!("`{text}` matches every name; name at least one segment"));
+        if segments
+            .iter()
+            .all(|s| *s == Segment::Any || *s == Segment::One)
+        {
+            return Err(format!(
+                "`{text}` matches every name; name at least one segment"
+            ));
         }
         let crate_relative = segments.first() == Some(&Segment::Literal("crate".into()));
-        Ok(PathPattern { segments, language, crate_relative })
+        Ok(PathPattern {
+            segments,
+            language,
+            crate_relative,
+        })
     }
 
     /// Returns whether the pattern matches a qualified name. A leading `crate`
@@ -66,7 +75,9 @@ impl PathPattern {
         let mut segments = self.segments.as_slice();
         let mut name = name;
         if self.crate_relative {
-            let Some(first) = name.first() else { return false };
+            let Some(first) = name.first() else {
+                return false;
+            };
             if !crates.contains(first) {
                 return false;
             }
@@ -110,9 +121,13 @@ impl PathPattern {
 fn match_segments(pattern: &[Segment], name: &[String]) -> bool {
     match pattern.split_first() {
         None => name.is_empty(),
-        Some((Segment::Any, rest)) => (0..=name.len()).any(|skip| match_segments(rest, &name[skip..])),
+        Some((Segment::Any, rest)) => {
+            (0..=name.len()).any(|skip| match_segments(rest, &name[skip..]))
+        }
         Some((Segment::One, rest)) => !name.is_empty() && match_segments(rest, &name[1..]),
-        Some((Segment::Literal(literal), rest)) => name.first() == Some(literal) && match_segments(rest, &name[1..]),
+        Some((Segment::Literal(literal), rest)) => {
+            name.first() == Some(literal) && match_segments(rest, &name[1..])
+        }
     }
 }
 
@@ -121,7 +136,10 @@ mod tests {
     use super::*;
 
     fn name(text: &str) -> Vec<String> {
-        text.split(['.', ':']).filter(|s| !s.is_empty()).map(String::from).collect()
+        text.split(['.', ':'])
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
     }
 
     #[test]

@@ -21,7 +21,12 @@ impl Index {
         self.eval_type_at(module, expr, 0)
     }
 
-    pub(crate) fn eval_type_at(&self, module: usize, expr: &TypeExpr, depth: usize) -> Vec<ResolvedType> {
+    pub(crate) fn eval_type_at(
+        &self,
+        module: usize,
+        expr: &TypeExpr,
+        depth: usize,
+    ) -> Vec<ResolvedType> {
         if depth > MAX_TYPE_DEPTH {
             return Vec::new();
         }
@@ -29,7 +34,10 @@ impl Index {
             TypeExpr::Named(candidates) => self
                 .resolve_candidates(module, candidates)
                 .into_iter()
-                .flat_map(|path| self.alias_targets(module, &path).unwrap_or_else(|| vec![path]))
+                .flat_map(|path| {
+                    self.alias_targets(module, &path)
+                        .unwrap_or_else(|| vec![path])
+                })
                 .map(|path| ResolvedType { path, bound: false })
                 .collect(),
             TypeExpr::Bounded(traits) => traits
@@ -98,7 +106,10 @@ impl Index {
         let mut out = Vec::new();
         for name in self.resolve_callee_at(module, callee, depth + 1) {
             if self.types.contains_key(&name) {
-                out.push(ResolvedType { path: name, bound: false });
+                out.push(ResolvedType {
+                    path: name,
+                    bound: false,
+                });
                 continue;
             }
             let mut declared = false;
@@ -113,9 +124,15 @@ impl Index {
             }
             let starts_upper = |s: &String| s.chars().next().is_some_and(char::is_uppercase);
             if name.last().is_some_and(starts_upper) {
-                out.push(ResolvedType { path: name, bound: false });
+                out.push(ResolvedType {
+                    path: name,
+                    bound: false,
+                });
             } else if name.len() >= 2 && starts_upper(&name[name.len() - 2]) {
-                out.push(ResolvedType { path: name[..name.len() - 1].to_vec(), bound: false });
+                out.push(ResolvedType {
+                    path: name[..name.len() - 1].to_vec(),
+                    bound: false,
+                });
             }
         }
         out
@@ -123,8 +140,14 @@ impl Index {
 
     /// Returns the base classes (Python) or supertraits (Rust) of a type.
     pub fn bases_of(&self, path: &[String]) -> Vec<QualifiedName> {
-        let Some((m, t)) = self.types.get(path).and_then(|info| info.definition) else { return Vec::new() };
-        self.modules[m].types[t].bases.iter().flat_map(|b| self.resolve_candidates(m, b)).collect()
+        let Some((m, t)) = self.types.get(path).and_then(|info| info.definition) else {
+            return Vec::new();
+        };
+        self.modules[m].types[t]
+            .bases
+            .iter()
+            .flat_map(|b| self.resolve_candidates(m, b))
+            .collect()
     }
 
     /// Returns the names a member chain on a value of type `ty` denotes: the
@@ -134,14 +157,24 @@ impl Index {
         self.method_names_at(ty, segments, 0)
     }
 
-    pub(crate) fn method_names_at(&self, ty: &ResolvedType, segments: &[String], depth: usize) -> Vec<QualifiedName> {
+    pub(crate) fn method_names_at(
+        &self,
+        ty: &ResolvedType,
+        segments: &[String],
+        depth: usize,
+    ) -> Vec<QualifiedName> {
         if depth > MAX_TYPE_DEPTH {
             return Vec::new();
         }
-        let Some((method, fields)) = segments.split_last() else { return Vec::new() };
+        let Some((method, fields)) = segments.split_last() else {
+            return Vec::new();
+        };
         let mut types = vec![ty.clone()];
         for field in fields {
-            types = types.iter().flat_map(|t| self.field_type(t, field, depth)).collect();
+            types = types
+                .iter()
+                .flat_map(|t| self.field_type(t, field, depth))
+                .collect();
         }
         let mut out = Vec::new();
         for ty in types {
@@ -151,13 +184,20 @@ impl Index {
     }
 
     /// Looks a method up in a type, then its implemented traits, then its bases.
-    fn lookup_method(&self, path: &QualifiedName, method: &str, depth: usize) -> Vec<QualifiedName> {
+    fn lookup_method(
+        &self,
+        path: &QualifiedName,
+        method: &str,
+        depth: usize,
+    ) -> Vec<QualifiedName> {
         let join = |base: &QualifiedName| {
             let mut name = base.clone();
             name.push(method.to_string());
             name
         };
-        let Some(info) = self.types.get(path) else { return vec![join(path)] };
+        let Some(info) = self.types.get(path) else {
+            return vec![join(path)];
+        };
         if depth > MAX_TYPE_DEPTH {
             return vec![join(path)];
         }
@@ -167,8 +207,11 @@ impl Index {
             out.extend(defined.iter().filter_map(|(_, t)| t.as_ref()).map(join));
             return out;
         }
-        let declaring_traits: Vec<&QualifiedName> =
-            info.traits.iter().filter(|t| self.trait_declares(t, method)).collect();
+        let declaring_traits: Vec<&QualifiedName> = info
+            .traits
+            .iter()
+            .filter(|t| self.trait_declares(t, method))
+            .collect();
         if !declaring_traits.is_empty() {
             let mut out = vec![join(path)];
             out.extend(declaring_traits.into_iter().map(join));
@@ -181,13 +224,19 @@ impl Index {
         if bases.is_empty() {
             return vec![join(path)];
         }
-        bases.iter().flat_map(|b| self.lookup_method(b, method, depth + 1)).collect()
+        bases
+            .iter()
+            .flat_map(|b| self.lookup_method(b, method, depth + 1))
+            .collect()
     }
 
     /// Returns whether a trait declares a method, or is outside the project and may.
     fn trait_declares(&self, trait_path: &QualifiedName, method: &str) -> bool {
         match self.types.get(trait_path).and_then(|info| info.definition) {
-            Some((m, t)) => self.modules[m].types[t].trait_methods.iter().any(|n| n == method),
+            Some((m, t)) => self.modules[m].types[t]
+                .trait_methods
+                .iter()
+                .any(|n| n == method),
             None => false,
         }
     }

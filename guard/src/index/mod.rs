@@ -70,19 +70,24 @@ thread_local! {
     static IN_PROGRESS: std::cell::RefCell<rustc_hash::FxHashSet<(Language, QualifiedName)>> = Default::default();
 }
 
+/// One shard of the memo: canonical results by language and path.
+type MemoShard = std::sync::Mutex<HashMap<(Language, QualifiedName), Vec<(QualifiedName, Found)>>>;
+
 /// A memo of canonical paths, split into shards so that threads rarely wait on one lock.
 struct Memo {
-    shards: Vec<std::sync::Mutex<HashMap<(Language, QualifiedName), Vec<(QualifiedName, Found)>>>>,
+    shards: Vec<MemoShard>,
 }
 
 impl Memo {
     const SHARDS: usize = 64;
 
     fn new() -> Self {
-        Memo { shards: (0..Self::SHARDS).map(|_| Default::default()).collect() }
+        Memo {
+            shards: (0..Self::SHARDS).map(|_| Default::default()).collect(),
+        }
     }
 
-    fn shard(&self, key: &(Language, QualifiedName)) -> &std::sync::Mutex<HashMap<(Language, QualifiedName), Vec<(QualifiedName, Found)>>> {
+    fn shard(&self, key: &(Language, QualifiedName)) -> &MemoShard {
         use std::hash::BuildHasher;
         let hash = rustc_hash::FxBuildHasher.hash_one(key);
         &self.shards[(hash as usize) % Self::SHARDS]
@@ -121,7 +126,9 @@ impl Index {
         };
         index.defined = index.modules.iter().map(defined_names).collect();
         for (alias, package) in renames {
-            index.crate_aliases.insert(alias.clone(), vec![package.clone()]);
+            index
+                .crate_aliases
+                .insert(alias.clone(), vec![package.clone()]);
         }
         index.register_modules();
         index.register_types();
@@ -131,7 +138,10 @@ impl Index {
 
     fn register_modules(&mut self) {
         for (i, module) in self.modules.iter().enumerate() {
-            self.module_paths.entry((module.language, module.path.clone())).or_default().push(i);
+            self.module_paths
+                .entry((module.language, module.path.clone()))
+                .or_default()
+                .push(i);
             if let Some(first) = module.path.first() {
                 let roots = self.roots.entry(module.language).or_default();
                 if !roots.contains(first) {
@@ -141,7 +151,8 @@ impl Index {
             for (name, ty) in &module.variables {
                 let mut path = module.path.clone();
                 path.push(name.clone());
-                self.variables.insert((module.language, path), (i, ty.clone()));
+                self.variables
+                    .insert((module.language, path), (i, ty.clone()));
             }
             for (alias, target) in &module.crate_aliases {
                 let mut path = match target.base {
@@ -156,7 +167,9 @@ impl Index {
         let paths: Vec<(Language, QualifiedName)> = self.module_paths.keys().cloned().collect();
         for (language, path) in paths {
             for end in 1..path.len() {
-                self.module_paths.entry((language, path[..end].to_vec())).or_default();
+                self.module_paths
+                    .entry((language, path[..end].to_vec()))
+                    .or_default();
             }
         }
     }
@@ -185,8 +198,16 @@ impl Index {
             }
         }
         for (self_type, trait_name) in impls {
-            self.types.entry(self_type.clone()).or_default().traits.push(trait_name.clone());
-            self.types.entry(trait_name).or_default().implementors.push(self_type);
+            self.types
+                .entry(self_type.clone())
+                .or_default()
+                .traits
+                .push(trait_name.clone());
+            self.types
+                .entry(trait_name)
+                .or_default()
+                .implementors
+                .push(self_type);
         }
     }
 
@@ -194,9 +215,18 @@ impl Index {
         let mut entries = Vec::new();
         for (m, module) in self.modules.iter().enumerate() {
             for (f, function) in module.functions.iter().enumerate() {
-                let id = FunctionId { module: m, function: f };
-                let trait_name = function.trait_path.as_ref().and_then(|t| self.resolve_candidates(m, t).into_iter().next());
-                let owner = function.owner.as_ref().and_then(|o| self.eval_type(m, o).into_iter().next());
+                let id = FunctionId {
+                    module: m,
+                    function: f,
+                };
+                let trait_name = function
+                    .trait_path
+                    .as_ref()
+                    .and_then(|t| self.resolve_candidates(m, t).into_iter().next());
+                let owner = function
+                    .owner
+                    .as_ref()
+                    .and_then(|o| self.eval_type(m, o).into_iter().next());
                 let name = match &owner {
                     Some(owner) if function.parent.is_none() => {
                         let mut name = owner.path.clone();
@@ -205,14 +235,23 @@ impl Index {
                     }
                     _ => module.function_path(f),
                 };
-                entries.push((name, id, owner.map(|o| o.path), trait_name, function.name.clone()));
+                entries.push((
+                    name,
+                    id,
+                    owner.map(|o| o.path),
+                    trait_name,
+                    function.name.clone(),
+                ));
             }
         }
         for (name, id, owner, trait_name, method) in entries {
             self.functions.entry(name).or_default().push(id);
             if let Some(owner) = owner {
                 let info = self.types.entry(owner).or_default();
-                info.methods.entry(method).or_default().push((id, trait_name));
+                info.methods
+                    .entry(method)
+                    .or_default()
+                    .push((id, trait_name));
             }
         }
     }
@@ -229,27 +268,45 @@ impl Index {
 
     /// Returns whether a qualified name is a module, type or function of the project.
     pub fn names_item(&self, language: Language, path: &[String]) -> bool {
-        if self.is_module(language, path) || self.functions.contains_key(path) || self.types.contains_key(path) {
+        if self.is_module(language, path)
+            || self.functions.contains_key(path)
+            || self.types.contains_key(path)
+        {
             return true;
         }
-        matches!(self.canonicalize(language, path.to_vec(), 0).first(), Some((_, Found::Defined)))
-            && self.find_definition(language, path)
+        matches!(
+            self.canonicalize(language, path.to_vec(), 0).first(),
+            Some((_, Found::Defined))
+        ) && self.find_definition(language, path)
     }
 
     fn find_definition(&self, language: Language, path: &[String]) -> bool {
-        let Some((name, parent)) = path.split_last() else { return false };
+        let Some((name, parent)) = path.split_last() else {
+            return false;
+        };
         let Some(indices) = self.module_paths.get(&(language, parent.to_vec())) else {
-            return self.types.get(parent).is_some_and(|t| t.methods.contains_key(name) || t.definition.is_some());
+            return self
+                .types
+                .get(parent)
+                .is_some_and(|t| t.methods.contains_key(name) || t.definition.is_some());
         };
         indices.iter().any(|&i| self.module_defines(i, name))
     }
 
     /// Resolves a raw path written in a module into the qualified names it may denote.
     pub fn resolve_raw(&self, module: usize, raw: &RawPath) -> Vec<QualifiedName> {
-        self.resolve_with_status(module, raw, 0).into_iter().map(|(path, _)| path).collect()
+        self.resolve_with_status(module, raw, 0)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect()
     }
 
-    fn resolve_with_status(&self, module: usize, raw: &RawPath, hops: usize) -> Vec<(QualifiedName, Found)> {
+    fn resolve_with_status(
+        &self,
+        module: usize,
+        raw: &RawPath,
+        hops: usize,
+    ) -> Vec<(QualifiedName, Found)> {
         let path = self.absolute_path(module, raw);
         self.canonicalize(self.modules[module].language, path, hops)
     }
@@ -282,7 +339,12 @@ impl Index {
             .imports
             .iter()
             .filter(|import| import.glob)
-            .flat_map(|import| import.target.iter().map(|target| self.absolute_path(module, target)))
+            .flat_map(|import| {
+                import
+                    .target
+                    .iter()
+                    .map(|target| self.absolute_path(module, target))
+            })
             .filter(|base| path.len() > base.len() && path.starts_with(base))
             .max_by_key(Vec::len);
         match base {
@@ -298,7 +360,12 @@ impl Index {
     }
 
     /// Resolves a candidate list, `hops` imports deep into a resolution already under way.
-    pub(crate) fn resolve_candidates_at(&self, module: usize, candidates: &Candidates, hops: usize) -> Vec<QualifiedName> {
+    pub(crate) fn resolve_candidates_at(
+        &self,
+        module: usize,
+        candidates: &Candidates,
+        hops: usize,
+    ) -> Vec<QualifiedName> {
         if hops > MAX_IMPORT_HOPS {
             return Vec::new();
         }
@@ -334,7 +401,12 @@ impl Index {
     /// Results are memoized, so each path is resolved once per run. A path
     /// met again while this thread resolves it reads as missing: an import
     /// cycle ends there instead of recursing.
-    fn canonicalize(&self, language: Language, path: QualifiedName, hops: usize) -> Vec<(QualifiedName, Found)> {
+    fn canonicalize(
+        &self,
+        language: Language,
+        path: QualifiedName,
+        hops: usize,
+    ) -> Vec<(QualifiedName, Found)> {
         if hops > MAX_IMPORT_HOPS || path.is_empty() {
             return vec![(path, Found::Missing)];
         }
@@ -355,8 +427,12 @@ impl Index {
         result
     }
 
-    fn canonicalize_uncached(&self, language: Language, path: QualifiedName, hops: usize) -> Vec<(QualifiedName, Found)> {
-
+    fn canonicalize_uncached(
+        &self,
+        language: Language,
+        path: QualifiedName,
+        hops: usize,
+    ) -> Vec<(QualifiedName, Found)> {
         for end in 1..=path.len() {
             let prefix = &path[..end];
             if self.is_module(language, prefix) && end < path.len() {
@@ -408,7 +484,11 @@ impl Index {
         }
 
         for &i in indices {
-            for import in self.modules[i].imports.iter().filter(|im| !im.glob && !im.in_function && im.local == name) {
+            for import in self.modules[i]
+                .imports
+                .iter()
+                .filter(|im| !im.glob && !im.in_function && im.local == name)
+            {
                 for target in &import.target {
                     for (mut resolved, found) in self.resolve_with_status(i, target, hops + 1) {
                         resolved.extend(rest.iter().cloned());
@@ -423,7 +503,11 @@ impl Index {
 
         for &i in indices {
             let module = &self.modules[i];
-            for import in module.imports.iter().filter(|im| im.glob && !im.in_function) {
+            for import in module
+                .imports
+                .iter()
+                .filter(|im| im.glob && !im.in_function)
+            {
                 for target in &import.target {
                     for (base, _) in self.resolve_with_status(i, target, hops + 1) {
                         if !self.glob_exports(language, &base, name) {
@@ -433,7 +517,9 @@ impl Index {
                         resolved.push(name.to_string());
                         resolved.extend(rest.iter().cloned());
                         out.extend(
-                            self.canonicalize(language, resolved, hops + 1).into_iter().filter(|(_, f)| *f != Found::Missing),
+                            self.canonicalize(language, resolved, hops + 1)
+                                .into_iter()
+                                .filter(|(_, f)| *f != Found::Missing),
                         );
                     }
                 }
@@ -445,7 +531,13 @@ impl Index {
         out
     }
 
-    fn canonicalize_again(&self, language: Language, path: QualifiedName, found: Found, hops: usize) -> Vec<(QualifiedName, Found)> {
+    fn canonicalize_again(
+        &self,
+        language: Language,
+        path: QualifiedName,
+        found: Found,
+        hops: usize,
+    ) -> Vec<(QualifiedName, Found)> {
         match found {
             Found::External => vec![(path, Found::External)],
             _ => self.canonicalize(language, path, hops + 1),
@@ -455,7 +547,9 @@ impl Index {
     /// Returns whether a glob import of `base` brings `name`: Python honours `__all__`
     /// and skips private names; a module outside the project may bring anything.
     fn glob_exports(&self, language: Language, base: &[String], name: &str) -> bool {
-        let Some(indices) = self.module_paths.get(&(language, base.to_vec())) else { return true };
+        let Some(indices) = self.module_paths.get(&(language, base.to_vec())) else {
+            return true;
+        };
         if language == Language::Python {
             return indices.iter().any(|&i| match &self.modules[i].exports {
                 Some(exports) => exports.iter().any(|e| e == name),
@@ -477,7 +571,12 @@ impl Index {
 
     /// Resolves a callee `depth` type evaluations deep (a receiver's type may
     /// be the return type of another call).
-    pub(crate) fn resolve_callee_at(&self, module: usize, callee: &Callee, depth: usize) -> Vec<QualifiedName> {
+    pub(crate) fn resolve_callee_at(
+        &self,
+        module: usize,
+        callee: &Callee,
+        depth: usize,
+    ) -> Vec<QualifiedName> {
         match callee {
             Callee::Path(candidates) => {
                 let mut out = Vec::new();
@@ -509,16 +608,25 @@ impl Index {
         if let Some(names) = self.names_through_variable(module, &path, depth) {
             return names;
         }
-        let Some((name, parent)) = path.split_last() else { return vec![path] };
+        let Some((name, parent)) = path.split_last() else {
+            return vec![path];
+        };
         if self.types.contains_key(parent) {
-            let ty = methods::ResolvedType { path: parent.to_vec(), bound: false };
+            let ty = methods::ResolvedType {
+                path: parent.to_vec(),
+                bound: false,
+            };
             return self.method_names_at(&ty, std::slice::from_ref(name), depth + 1);
         }
         vec![path]
     }
 
     /// Follows a module-level alias (`f = llm_json`) to what it is bound to.
-    pub(crate) fn alias_targets(&self, module: usize, path: &[String]) -> Option<Vec<QualifiedName>> {
+    pub(crate) fn alias_targets(
+        &self,
+        module: usize,
+        path: &[String],
+    ) -> Option<Vec<QualifiedName>> {
         let (name, parent) = path.split_last()?;
         let language = self.modules[module].language;
         let indices = self.module_paths.get(&(language, parent.to_vec()))?;
@@ -534,24 +642,44 @@ impl Index {
 
 /// Collects the names a module defines: free functions, types, other items and aliases.
 fn defined_names(module: &Module) -> rustc_hash::FxHashSet<String> {
-    let functions = module.functions.iter().filter(|f| f.parent.is_none() && f.owner.is_none()).map(|f| &f.name);
+    let functions = module
+        .functions
+        .iter()
+        .filter(|f| f.parent.is_none() && f.owner.is_none())
+        .map(|f| &f.name);
     let types = module.types.iter().map(|t| &t.name);
     let aliases = module.aliases.iter().map(|a| &a.local);
-    functions.chain(types).chain(&module.other_items).chain(aliases).cloned().collect()
+    functions
+        .chain(types)
+        .chain(&module.other_items)
+        .chain(aliases)
+        .cloned()
+        .collect()
 }
 
 impl Index {
     /// Returns the type of a module-level variable by its qualified name.
-    pub(crate) fn variable_type(&self, language: Language, path: &[String]) -> Option<&(usize, crate::model::TypeExpr)> {
+    pub(crate) fn variable_type(
+        &self,
+        language: Language,
+        path: &[String],
+    ) -> Option<&(usize, crate::model::TypeExpr)> {
         self.variables.get(&(language, path.to_vec()))
     }
 
     /// Resolves a path that goes through a module-level variable
     /// (`clients.client.chat.completions.create`) as a member chain on the variable's type.
-    fn names_through_variable(&self, module: usize, path: &[String], depth: usize) -> Option<Vec<QualifiedName>> {
+    fn names_through_variable(
+        &self,
+        module: usize,
+        path: &[String],
+        depth: usize,
+    ) -> Option<Vec<QualifiedName>> {
         let language = self.modules[module].language;
         for end in (1..path.len()).rev() {
-            let Some((owner, ty)) = self.variable_type(language, &path[..end]) else { continue };
+            let Some((owner, ty)) = self.variable_type(language, &path[..end]) else {
+                continue;
+            };
             let rest = &path[end..];
             let mut out = Vec::new();
             for resolved in self.eval_type_at(*owner, ty, depth + 1) {

@@ -9,15 +9,32 @@ use crate::model::{Callee, PathBase, TypeExpr, UseKind};
 /// Last names of callees that run a function argument before they return
 /// (or, awaited, before the caller resumes).
 const RUNNERS: &[&str] = &[
-    "to_thread", "run_in_executor", "run_sync", "sync_to_async", "async_to_sync", "submit", "map", "starmap",
-    "filter", "sorted", "min", "max", "reduce", "apply",
+    "to_thread",
+    "run_in_executor",
+    "run_sync",
+    "sync_to_async",
+    "async_to_sync",
+    "submit",
+    "map",
+    "starmap",
+    "filter",
+    "sorted",
+    "min",
+    "max",
+    "reduce",
+    "apply",
 ];
 
 /// Returns the last segment of each name a callee may denote.
 fn last_segments(callee: &Callee) -> Vec<&str> {
     match callee {
-        Callee::Path(candidates) => candidates.iter().filter_map(|c| c.segments.last().map(String::as_str)).collect(),
-        Callee::Method { segments, .. } => segments.last().map(String::as_str).into_iter().collect(),
+        Callee::Path(candidates) => candidates
+            .iter()
+            .filter_map(|c| c.segments.last().map(String::as_str))
+            .collect(),
+        Callee::Method { segments, .. } => {
+            segments.last().map(String::as_str).into_iter().collect()
+        }
     }
 }
 
@@ -25,7 +42,9 @@ impl<'a, 't> Lowerer<'a, 't> {
     /// Lowers a call: the expressions its callee is computed from, the call
     /// itself, then its arguments.
     pub fn call(&mut self, node: Node<'t>) {
-        let Some(function) = node.child_by_field_name("function") else { return };
+        let Some(function) = node.child_by_field_name("function") else {
+            return;
+        };
         match self.attribute_access(function) {
             Some(access) => self.walk(access.object),
             None if function.kind() == "identifier" => {}
@@ -33,7 +52,9 @@ impl<'a, 't> Lowerer<'a, 't> {
         }
 
         let callee = self.callee_of(function);
-        let runs_arguments = callee.as_ref().is_some_and(|(c, _)| last_segments(c).iter().any(|s| RUNNERS.contains(s)));
+        let runs_arguments = callee
+            .as_ref()
+            .is_some_and(|(c, _)| last_segments(c).iter().any(|s| RUNNERS.contains(s)));
         let site = callee.map(|(callee, name)| self.record(callee, UseKind::Call, name));
 
         let saved = self.argument_of;
@@ -63,22 +84,40 @@ impl<'a, 't> Lowerer<'a, 't> {
         };
         let reference = match argument.kind() {
             "identifier" | "attribute" => Some(argument),
-            "call" if self.is_partial(argument) => self.positional_arguments(argument).first().copied(),
+            "call" if self.is_partial(argument) => {
+                self.positional_arguments(argument).first().copied()
+            }
             _ => None,
         };
-        let Some(reference) = reference.filter(|r| matches!(r.kind(), "identifier" | "attribute")) else { return };
+        let Some(reference) = reference.filter(|r| matches!(r.kind(), "identifier" | "attribute"))
+        else {
+            return;
+        };
 
-        let Some((callee, name)) = self.callee_of(reference) else { return };
-        if matches!(callee, Callee::Method { receiver: TypeExpr::Unknown, .. }) {
+        let Some((callee, name)) = self.callee_of(reference) else {
+            return;
+        };
+        if matches!(
+            callee,
+            Callee::Method {
+                receiver: TypeExpr::Unknown,
+                ..
+            }
+        ) {
             return;
         }
         self.record(callee, UseKind::Passed, name);
     }
 
     fn is_partial(&self, call: Node<'t>) -> bool {
-        let Some((Callee::Path(candidates), _)) = call.child_by_field_name("function").and_then(|f| self.callee_of(f)) else {
+        let Some((Callee::Path(candidates), _)) = call
+            .child_by_field_name("function")
+            .and_then(|f| self.callee_of(f))
+        else {
             return false;
         };
-        candidates.iter().any(|c| c.base == PathBase::Absolute && c.segments == ["functools", "partial"])
+        candidates
+            .iter()
+            .any(|c| c.base == PathBase::Absolute && c.segments == ["functools", "partial"])
     }
 }

@@ -10,22 +10,34 @@ use crate::model::{Function, RawPath, TypeDef, TypeExpr};
 /// Returns the type every `return` statement of a function returns, if they agree.
 fn single_type(returned: Vec<Option<TypeExpr>>) -> Option<TypeExpr> {
     let first = returned.first()?.clone()?;
-    returned.iter().all(|r| r.as_ref() == Some(&first)).then_some(first)
+    returned
+        .iter()
+        .all(|r| r.as_ref() == Some(&first))
+        .then_some(first)
 }
 
 impl<'a, 't> Lowerer<'a, 't> {
     pub fn decorated_definition(&mut self, node: Node<'t>) {
         let mut decorators = Vec::new();
-        for decorator in named_children(node).into_iter().filter(|c| c.kind() == "decorator") {
-            let Some(expression) = decorator.named_child(0) else { continue };
+        for decorator in named_children(node)
+            .into_iter()
+            .filter(|c| c.kind() == "decorator")
+        {
+            let Some(expression) = decorator.named_child(0) else {
+                continue;
+            };
             self.walk(expression);
             let name = match expression.kind() {
-                "call" => expression.child_by_field_name("function").unwrap_or(expression),
+                "call" => expression
+                    .child_by_field_name("function")
+                    .unwrap_or(expression),
                 _ => expression,
             };
             decorators.push(self.text(name).split_whitespace().collect());
         }
-        let Some(definition) = node.child_by_field_name("definition") else { return };
+        let Some(definition) = node.child_by_field_name("definition") else {
+            return;
+        };
         match definition.kind() {
             "function_definition" => self.function_definition(definition, decorators),
             "class_definition" => self.class_definition(definition, decorators),
@@ -35,14 +47,19 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     /// Returns the class whose body is the innermost scope, if any.
     fn enclosing_class(&self) -> Option<ClassContext> {
-        let in_class_scope = self.scopes.last().is_some_and(|s| s.kind == ScopeKind::Class);
+        let in_class_scope = self
+            .scopes
+            .last()
+            .is_some_and(|s| s.kind == ScopeKind::Class);
         self.class_body.clone().filter(|_| in_class_scope)
     }
 
     /// Records a function, lowers its default values now and queues its
     /// body for the end of the enclosing body.
     pub fn function_definition(&mut self, node: Node<'t>, decorators: Vec<String>) {
-        let Some(name_node) = node.child_by_field_name("name") else { return };
+        let Some(name_node) = node.child_by_field_name("name") else {
+            return;
+        };
         let name = self.text(name_node).to_string();
         let class = self.enclosing_class();
         let mut local_path = match &class {
@@ -72,12 +89,24 @@ impl<'a, 't> Lowerer<'a, 't> {
         let function = self.module.functions.len() - 1;
 
         if let Some(parameters) = node.child_by_field_name("parameters") {
-            for default in named_children(parameters).into_iter().filter_map(|p| p.child_by_field_name("value")) {
+            for default in named_children(parameters)
+                .into_iter()
+                .filter_map(|p| p.child_by_field_name("value"))
+            {
                 self.walk(default);
             }
         }
-        self.bind(&name, Binding::items(vec![RawPath::in_module(local_path.clone())]));
-        self.pending.push(PendingBody { node, function, local_path, class, method });
+        self.bind(
+            &name,
+            Binding::items(vec![RawPath::in_module(local_path.clone())]),
+        );
+        self.pending.push(PendingBody {
+            node,
+            function,
+            local_path,
+            class,
+            method,
+        });
     }
 
     /// Records `name = lambda ...: body` as a function of that name, so that
@@ -98,7 +127,10 @@ impl<'a, 't> Lowerer<'a, 't> {
             span: self.file.span(name_node.byte_range()),
         });
         let function = self.module.functions.len() - 1;
-        self.bind(&name, Binding::items(vec![RawPath::in_module(local_path.clone())]));
+        self.bind(
+            &name,
+            Binding::items(vec![RawPath::in_module(local_path.clone())]),
+        );
 
         let saved_function = self.current_function.replace(function);
         let saved_path = std::mem::replace(&mut self.function_path, local_path);
@@ -112,9 +144,15 @@ impl<'a, 't> Lowerer<'a, 't> {
     /// Returns whether pytest collects the function as a test: `test*`
     /// functions in `test_*.py` or `*_test.py` files, at module level or in a `Test*` class.
     fn is_test_function(&self, name: &str, class: Option<&ClassContext>) -> bool {
-        let file_name = self.file.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let file_name = self
+            .file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
         let test_file = file_name.starts_with("test_") || file_name.ends_with("_test.py");
-        let test_class = class.is_none_or(|c| c.local_path.last().is_some_and(|n| n.starts_with("Test")));
+        let test_class =
+            class.is_none_or(|c| c.local_path.last().is_some_and(|n| n.starts_with("Test")));
         test_file && test_class && name.starts_with("test") && self.current_function.is_none()
     }
 
@@ -185,16 +223,31 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     /// Binds parameters: annotated ones to the annotated type, a method's
     /// first one to an instance of its class (or the class for `@classmethod`).
-    fn bind_parameters(&mut self, node: Node<'t>, class: Option<&ClassContext>, method: MethodKind) {
-        let Some(parameters) = node.child_by_field_name("parameters") else { return };
+    fn bind_parameters(
+        &mut self,
+        node: Node<'t>,
+        class: Option<&ClassContext>,
+        method: MethodKind,
+    ) {
+        let Some(parameters) = node.child_by_field_name("parameters") else {
+            return;
+        };
         let mut first = true;
         for parameter in named_children(parameters) {
             let (name, annotation) = match parameter.kind() {
                 "identifier" => (Some(parameter), None),
-                "typed_parameter" => (parameter.named_child(0), parameter.child_by_field_name("type")),
+                "typed_parameter" => (
+                    parameter.named_child(0),
+                    parameter.child_by_field_name("type"),
+                ),
                 "default_parameter" => (parameter.child_by_field_name("name"), None),
-                "typed_default_parameter" => (parameter.child_by_field_name("name"), parameter.child_by_field_name("type")),
-                "list_splat_pattern" | "dictionary_splat_pattern" => (parameter.named_child(0), None),
+                "typed_default_parameter" => (
+                    parameter.child_by_field_name("name"),
+                    parameter.child_by_field_name("type"),
+                ),
+                "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    (parameter.named_child(0), None)
+                }
                 _ => continue,
             };
             let Some(name) = name.filter(|n| n.kind() == "identifier") else {
@@ -202,7 +255,12 @@ impl<'a, 't> Lowerer<'a, 't> {
                 continue;
             };
 
-            let binding = match (annotation.and_then(|a| self.annotation_type(a)), class, first, method) {
+            let binding = match (
+                annotation.and_then(|a| self.annotation_type(a)),
+                class,
+                first,
+                method,
+            ) {
                 (Some(ty), _, _, _) => Binding::value(ty),
                 (None, Some(class), true, MethodKind::Instance) => {
                     self.self_name = Some(self.text(name).to_string());
@@ -219,7 +277,9 @@ impl<'a, 't> Lowerer<'a, 't> {
     /// Records a class with its bases, binds its name and lowers its body,
     /// which runs at once; its methods' bodies are queued.
     pub fn class_definition(&mut self, node: Node<'t>, _decorators: Vec<String>) {
-        let Some(name_node) = node.child_by_field_name("name") else { return };
+        let Some(name_node) = node.child_by_field_name("name") else {
+            return;
+        };
         let name = self.text(name_node).to_string();
         let mut local_path = match self.enclosing_class() {
             Some(class) => class.local_path,
@@ -230,7 +290,10 @@ impl<'a, 't> Lowerer<'a, 't> {
         let mut bases = Vec::new();
         if let Some(superclasses) = node.child_by_field_name("superclasses") {
             self.walk(superclasses);
-            for base in named_children(superclasses).into_iter().filter(|b| b.kind() != "keyword_argument") {
+            for base in named_children(superclasses)
+                .into_iter()
+                .filter(|b| b.kind() != "keyword_argument")
+            {
                 let items = self.eval(base).map(|b| b.items).unwrap_or_default();
                 if !items.is_empty() {
                     bases.push(items);
@@ -247,9 +310,15 @@ impl<'a, 't> Lowerer<'a, 't> {
             span: self.file.span(name_node.byte_range()),
         });
         let type_index = self.module.types.len() - 1;
-        self.bind(&name, Binding::items(vec![RawPath::in_module(local_path.clone())]));
+        self.bind(
+            &name,
+            Binding::items(vec![RawPath::in_module(local_path.clone())]),
+        );
 
-        let context = ClassContext { local_path, type_index };
+        let context = ClassContext {
+            local_path,
+            type_index,
+        };
         let saved_body = self.class_body.replace(context);
         self.scopes.push(Scope::new(ScopeKind::Class));
         if let Some(body) = node.child_by_field_name("body") {

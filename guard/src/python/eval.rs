@@ -9,7 +9,16 @@ use super::MAX_NESTING;
 use crate::model::{Callee, RawPath, TypeExpr};
 
 /// Names in annotations that wrap the type the guard follows: `Optional[T]` is `T`.
-const TYPE_WRAPPERS: &[&str] = &["Optional", "Union", "Annotated", "Final", "ClassVar", "None", "typing", "t"];
+const TYPE_WRAPPERS: &[&str] = &[
+    "Optional",
+    "Union",
+    "Annotated",
+    "Final",
+    "ClassVar",
+    "None",
+    "typing",
+    "t",
+];
 
 /// An attribute read: `object.name`, or the constant `getattr(object, "name")`.
 pub struct Access<'t> {
@@ -37,29 +46,42 @@ pub fn string_literal<'t>(node: Node<'t>, text: &str) -> Option<(String, Node<'t
 /// type of the attribute of its value.
 pub fn member(base: &Binding, name: &str) -> Binding {
     let items = base.items.iter().map(|p| p.join([name])).collect();
-    let value = base.known_value().map(|v| TypeExpr::Field(Box::new(v.clone()), name.to_string()));
+    let value = base
+        .known_value()
+        .map(|v| TypeExpr::Field(Box::new(v.clone()), name.to_string()));
     Binding { items, value }
 }
 
 impl<'a, 't> Lowerer<'a, 't> {
     /// Returns the positional arguments of a call.
     pub fn positional_arguments(&self, call: Node<'t>) -> Vec<Node<'t>> {
-        let Some(arguments) = call.child_by_field_name("arguments") else { return Vec::new() };
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
         if arguments.kind() != "argument_list" {
             return Vec::new();
         }
         named_children(arguments)
             .into_iter()
-            .filter(|a| !matches!(a.kind(), "keyword_argument" | "list_splat" | "dictionary_splat" | "comment"))
+            .filter(|a| {
+                !matches!(
+                    a.kind(),
+                    "keyword_argument" | "list_splat" | "dictionary_splat" | "comment"
+                )
+            })
             .collect()
     }
 
     /// Returns whether a call's function is the builtin of that name, not rebound.
     pub fn calls_builtin(&self, call: Node<'t>, name: &str) -> bool {
-        let Some(function) = call.child_by_field_name("function") else { return false };
+        let Some(function) = call.child_by_field_name("function") else {
+            return false;
+        };
         function.kind() == "identifier"
             && self.text(function) == name
-            && self.lookup(name).is_some_and(|b| b.items == [RawPath::absolute(["builtins", name])])
+            && self
+                .lookup(name)
+                .is_some_and(|b| b.items == [RawPath::absolute(["builtins", name])])
     }
 
     /// Returns the attribute an expression reads, if it reads one.
@@ -68,7 +90,11 @@ impl<'a, 't> Lowerer<'a, 't> {
             "attribute" => {
                 let object = node.child_by_field_name("object")?;
                 let name_node = node.child_by_field_name("attribute")?;
-                Some(Access { object, name: self.text(name_node).to_string(), name_node })
+                Some(Access {
+                    object,
+                    name: self.text(name_node).to_string(),
+                    name_node,
+                })
             }
             "call" if self.calls_builtin(node, "getattr") => {
                 let arguments = self.positional_arguments(node);
@@ -76,7 +102,11 @@ impl<'a, 't> Lowerer<'a, 't> {
                     return None;
                 }
                 let (name, name_node) = string_literal(arguments[1], &self.file.text)?;
-                Some(Access { object: arguments[0], name, name_node })
+                Some(Access {
+                    object: arguments[0],
+                    name,
+                    name_node,
+                })
             }
             _ => None,
         }
@@ -106,17 +136,28 @@ impl<'a, 't> Lowerer<'a, 't> {
                 Some(Binding::items(table.items))
             }
             "dictionary" => {
-                let values = named_children(node).into_iter().filter_map(|pair| pair.child_by_field_name("value"));
+                let values = named_children(node)
+                    .into_iter()
+                    .filter_map(|pair| pair.child_by_field_name("value"));
                 Some(self.union_of_items(values, depth))
             }
-            "list" | "tuple" | "set" | "expression_list" => Some(self.union_of_items(named_children(node).into_iter(), depth)),
+            "list" | "tuple" | "set" | "expression_list" => {
+                Some(self.union_of_items(named_children(node).into_iter(), depth))
+            }
             "conditional_expression" => {
                 let children = named_children(node);
-                self.merge_alternatives([children.first().copied(), children.get(2).copied()], depth)
+                self.merge_alternatives(
+                    [children.first().copied(), children.get(2).copied()],
+                    depth,
+                )
             }
-            "boolean_operator" => {
-                self.merge_alternatives([node.child_by_field_name("left"), node.child_by_field_name("right")], depth)
-            }
+            "boolean_operator" => self.merge_alternatives(
+                [
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ],
+                depth,
+            ),
             _ => Some(Binding::value(TypeExpr::Unknown)),
         }
     }
@@ -134,7 +175,9 @@ impl<'a, 't> Lowerer<'a, 't> {
     fn merge_alternatives(&self, nodes: [Option<Node<'t>>; 2], depth: usize) -> Option<Binding> {
         let mut merged: Option<Binding> = None;
         for node in nodes.into_iter().flatten() {
-            let Some(binding) = self.eval_at(node, depth + 1) else { continue };
+            let Some(binding) = self.eval_at(node, depth + 1) else {
+                continue;
+            };
             match &mut merged {
                 Some(existing) => existing.merge(&binding),
                 None => merged = Some(binding),
@@ -155,9 +198,16 @@ impl<'a, 't> Lowerer<'a, 't> {
         let function = node.child_by_field_name("function")?;
         let (callee, _) = self.callee_at(function, depth + 1)?;
         if let Callee::Path(candidates) = &callee {
-            let names = |segments: &[&str]| candidates.iter().any(|c| c.base == crate::model::PathBase::Absolute && c.segments == segments);
+            let names = |segments: &[&str]| {
+                candidates
+                    .iter()
+                    .any(|c| c.base == crate::model::PathBase::Absolute && c.segments == segments)
+            };
             let arguments = self.positional_arguments(node);
-            let first_string = arguments.first().and_then(|a| string_literal(*a, &self.file.text)).map(|(s, _)| s);
+            let first_string = arguments
+                .first()
+                .and_then(|a| string_literal(*a, &self.file.text))
+                .map(|(s, _)| s);
             if names(&["importlib", "import_module"]) {
                 let module = first_string.filter(|s| !s.starts_with('.') && !s.is_empty())?;
                 return Some(Binding::items(vec![RawPath::absolute(module.split('.'))]));
@@ -168,7 +218,9 @@ impl<'a, 't> Lowerer<'a, 't> {
                 return Some(Binding::items(vec![RawPath::absolute([top])]));
             }
             if names(&["functools", "partial"]) {
-                return self.eval_at(*arguments.first()?, depth + 1).map(|b| Binding::items(b.items));
+                return self
+                    .eval_at(*arguments.first()?, depth + 1)
+                    .map(|b| Binding::items(b.items));
             }
         }
         Some(Binding::value(TypeExpr::Returned(Box::new(callee))))
@@ -192,9 +244,20 @@ impl<'a, 't> Lowerer<'a, 't> {
             }
             segments.reverse();
             let callee = match self.eval_at(base, depth + 1) {
-                Some(b) if !b.items.is_empty() => Callee::Path(b.items.iter().map(|p| p.join(segments.iter().cloned())).collect()),
-                Some(b) if b.known_value().is_some() => Callee::Method { receiver: b.value.unwrap_or(TypeExpr::Unknown), segments },
-                _ => Callee::Method { receiver: TypeExpr::Unknown, segments },
+                Some(b) if !b.items.is_empty() => Callee::Path(
+                    b.items
+                        .iter()
+                        .map(|p| p.join(segments.iter().cloned()))
+                        .collect(),
+                ),
+                Some(b) if b.known_value().is_some() => Callee::Method {
+                    receiver: b.value.unwrap_or(TypeExpr::Unknown),
+                    segments,
+                },
+                _ => Callee::Method {
+                    receiver: TypeExpr::Unknown,
+                    segments,
+                },
             };
             return Some((callee, access.name_node));
         }
@@ -220,7 +283,10 @@ impl<'a, 't> Lowerer<'a, 't> {
         let text = self.text(node);
         let name = text
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .find(|token| !token.is_empty() && !TYPE_WRAPPERS.contains(&token.rsplit('.').next().unwrap_or(token)))?;
+            .find(|token| {
+                !token.is_empty()
+                    && !TYPE_WRAPPERS.contains(&token.rsplit('.').next().unwrap_or(token))
+            })?;
         let mut segments = name.split('.');
         let first = segments.next()?;
         let rest: Vec<&str> = segments.collect();
@@ -228,6 +294,12 @@ impl<'a, 't> Lowerer<'a, 't> {
         if binding.items.is_empty() {
             return None;
         }
-        Some(TypeExpr::Named(binding.items.iter().map(|p| p.join(rest.iter().copied())).collect()))
+        Some(TypeExpr::Named(
+            binding
+                .items
+                .iter()
+                .map(|p| p.join(rest.iter().copied()))
+                .collect(),
+        ))
     }
 }

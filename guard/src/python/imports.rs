@@ -18,13 +18,20 @@ pub struct ImportName<'t> {
 impl<'a, 't> Lowerer<'a, 't> {
     /// Returns the identifiers of a `dotted_name`.
     fn dotted_segments(&self, node: Node<'t>) -> Vec<String> {
-        named_children(node).into_iter().filter(|c| c.kind() == "identifier").map(|c| self.text(c).to_string()).collect()
+        named_children(node)
+            .into_iter()
+            .filter(|c| c.kind() == "identifier")
+            .map(|c| self.text(c).to_string())
+            .collect()
     }
 
     /// Returns the names an import statement binds.
     pub fn import_names(&self, node: Node<'t>) -> Vec<ImportName<'t>> {
         match node.kind() {
-            "import_statement" => field_children(node, "name").into_iter().filter_map(|name| self.plain_import(name)).collect(),
+            "import_statement" => field_children(node, "name")
+                .into_iter()
+                .filter_map(|name| self.plain_import(name))
+                .collect(),
             "import_from_statement" => self.names_from_module(node),
             _ => Vec::new(),
         }
@@ -35,12 +42,22 @@ impl<'a, 't> Lowerer<'a, 't> {
         match name.kind() {
             "dotted_name" => {
                 let first = self.dotted_segments(name).into_iter().next()?;
-                Some(ImportName { target: RawPath::absolute([first.clone()]), local: first, glob: false, node: name })
+                Some(ImportName {
+                    target: RawPath::absolute([first.clone()]),
+                    local: first,
+                    glob: false,
+                    node: name,
+                })
             }
             "aliased_import" => {
                 let segments = self.dotted_segments(name.child_by_field_name("name")?);
                 let alias = name.child_by_field_name("alias")?;
-                Some(ImportName { local: self.text(alias).to_string(), target: RawPath::absolute(segments), glob: false, node: name })
+                Some(ImportName {
+                    local: self.text(alias).to_string(),
+                    target: RawPath::absolute(segments),
+                    glob: false,
+                    node: name,
+                })
             }
             _ => None,
         }
@@ -48,35 +65,68 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     /// `from a.b import c as d`, `from . import x`, `from ..pkg import *`.
     fn names_from_module(&self, node: Node<'t>) -> Vec<ImportName<'t>> {
-        let Some(module_name) = node.child_by_field_name("module_name") else { return Vec::new() };
+        let Some(module_name) = node.child_by_field_name("module_name") else {
+            return Vec::new();
+        };
         let module = match module_name.kind() {
             "relative_import" => {
                 let children = named_children(module_name);
-                let dots = children.iter().find(|c| c.kind() == "import_prefix").map_or(0, |p| self.text(*p).trim().len());
-                let segments = children.iter().find(|c| c.kind() == "dotted_name").map(|d| self.dotted_segments(*d)).unwrap_or_default();
-                let up = if self.is_package { dots.saturating_sub(1) } else { dots };
+                let dots = children
+                    .iter()
+                    .find(|c| c.kind() == "import_prefix")
+                    .map_or(0, |p| self.text(*p).trim().len());
+                let segments = children
+                    .iter()
+                    .find(|c| c.kind() == "dotted_name")
+                    .map(|d| self.dotted_segments(*d))
+                    .unwrap_or_default();
+                let up = if self.is_package {
+                    dots.saturating_sub(1)
+                } else {
+                    dots
+                };
                 RawPath::new(PathBase::Module { up }, segments)
             }
             _ => RawPath::absolute(self.dotted_segments(module_name)),
         };
 
         let mut names = Vec::new();
-        if named_children(node).iter().any(|c| c.kind() == "wildcard_import") {
-            names.push(ImportName { local: String::new(), target: module.clone(), glob: true, node: module_name });
+        if named_children(node)
+            .iter()
+            .any(|c| c.kind() == "wildcard_import")
+        {
+            names.push(ImportName {
+                local: String::new(),
+                target: module.clone(),
+                glob: true,
+                node: module_name,
+            });
         }
         for name in field_children(node, "name") {
             let (path, local) = match name.kind() {
                 "aliased_import" => {
-                    let (Some(path), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias")) else { continue };
+                    let (Some(path), Some(alias)) = (
+                        name.child_by_field_name("name"),
+                        name.child_by_field_name("alias"),
+                    ) else {
+                        continue;
+                    };
                     (self.dotted_segments(path), self.text(alias).to_string())
                 }
                 _ => {
                     let path = self.dotted_segments(name);
-                    let Some(last) = path.last().cloned() else { continue };
+                    let Some(last) = path.last().cloned() else {
+                        continue;
+                    };
                     (path, last)
                 }
             };
-            names.push(ImportName { local, target: module.join(path), glob: false, node: name });
+            names.push(ImportName {
+                local,
+                target: module.join(path),
+                glob: false,
+                node: name,
+            });
         }
         names
     }
@@ -111,7 +161,10 @@ impl<'a, 't> Lowerer<'a, 't> {
             match node.kind() {
                 "import_statement" | "import_from_statement" => {
                     for name in self.import_names(node).into_iter().filter(|n| !n.glob) {
-                        self.type_only.entry(name.local).or_default().push(name.target);
+                        self.type_only
+                            .entry(name.local)
+                            .or_default()
+                            .push(name.target);
                     }
                 }
                 "function_definition" | "class_definition" | "expression_statement" => {}

@@ -14,11 +14,58 @@ use crate::source::SourceFile;
 /// Names of the `builtins` module that calls commonly use. An unbound name
 /// outside this list denotes nothing the guard can resolve.
 const BUILTINS: &[&str] = &[
-    "__import__", "abs", "all", "any", "bool", "breakpoint", "bytes", "callable", "compile", "dict", "dir",
-    "enumerate", "eval", "exec", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr",
-    "hash", "input", "int", "isinstance", "issubclass", "iter", "len", "list", "locals", "map", "max", "min",
-    "next", "object", "open", "print", "property", "range", "repr", "reversed", "round", "set", "setattr",
-    "sorted", "str", "sum", "super", "tuple", "type", "vars", "zip",
+    "__import__",
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "breakpoint",
+    "bytes",
+    "callable",
+    "compile",
+    "dict",
+    "dir",
+    "enumerate",
+    "eval",
+    "exec",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "min",
+    "next",
+    "object",
+    "open",
+    "print",
+    "property",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "sorted",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
 ];
 
 /// The class whose body or method is being lowered.
@@ -141,7 +188,9 @@ impl<'a, 't> Lowerer<'a, 't> {
                 return Some(binding);
             }
         }
-        BUILTINS.contains(&name).then(|| Binding::items(vec![RawPath::absolute(["builtins", name])]))
+        BUILTINS
+            .contains(&name)
+            .then(|| Binding::items(vec![RawPath::absolute(["builtins", name])]))
     }
 
     /// Looks a name up for an annotation, where `TYPE_CHECKING` imports count too.
@@ -149,7 +198,9 @@ impl<'a, 't> Lowerer<'a, 't> {
         if let Some(binding) = self.lookup(name).filter(|b| !b.items.is_empty()) {
             return Some(binding);
         }
-        self.type_only.get(name).map(|items| Binding::items(items.clone()))
+        self.type_only
+            .get(name)
+            .map(|items| Binding::items(items.clone()))
     }
 
     /// Enters one more level of nesting; returns false, after recording an

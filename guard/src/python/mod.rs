@@ -38,11 +38,16 @@ impl PythonFrontend {
     /// Creates the frontend. Source roots are relative to the analysis root;
     /// the analysis root itself is always one.
     pub fn new(source_roots: Vec<PathBuf>) -> Self {
-        let mut roots: Vec<PathBuf> = source_roots.into_iter().map(|r| paths::normalize(&r)).collect();
+        let mut roots: Vec<PathBuf> = source_roots
+            .into_iter()
+            .map(|r| paths::normalize(&r))
+            .collect();
         roots.push(PathBuf::new());
         roots.sort();
         roots.dedup();
-        PythonFrontend { source_roots: roots }
+        PythonFrontend {
+            source_roots: roots,
+        }
     }
 }
 
@@ -70,7 +75,10 @@ impl Frontend for PythonFrontend {
         let mut lowerer = Lowerer::new(file, module, is_package);
         lowerer.lower_module(root);
         errors.append(&mut lowerer.errors);
-        Lowered { modules: vec![lowerer.module], errors }
+        Lowered {
+            modules: vec![lowerer.module],
+            errors,
+        }
     }
 }
 
@@ -88,11 +96,19 @@ fn parse(parser: &mut Option<Parser>, text: &str) -> Result<Tree, String> {
         *parser = Some(new_parser);
     }
     let parser = parser.as_mut().expect("the parser was just created");
-    parser.parse(text, None).ok_or_else(|| "the Python parser returned no syntax tree".to_string())
+    parser
+        .parse(text, None)
+        .ok_or_else(|| "the Python parser returned no syntax tree".to_string())
 }
 
 fn failure(message: String) -> Lowered {
-    Lowered { modules: Vec::new(), errors: vec![ParseFailure { message, span: None }] }
+    Lowered {
+        modules: Vec::new(),
+        errors: vec![ParseFailure {
+            message,
+            span: None,
+        }],
+    }
 }
 
 /// Collects a failure for each ERROR and MISSING node, outermost first,
@@ -109,7 +125,10 @@ fn syntax_errors(file: &SourceFile, root: Node<'_>) -> Vec<ParseFailure> {
         if node.is_error() || node.is_missing() {
             count += 1;
             if count <= MAX_SYNTAX_ERRORS {
-                errors.push(ParseFailure { message: syntax_message(file, node), span: Some(file.span(node.byte_range())) });
+                errors.push(ParseFailure {
+                    message: syntax_message(file, node),
+                    span: Some(file.span(node.byte_range())),
+                });
             }
             continue;
         }
@@ -121,8 +140,14 @@ fn syntax_errors(file: &SourceFile, root: Node<'_>) -> Vec<ParseFailure> {
         pending.extend(children.into_iter().rev());
     }
     if count > MAX_SYNTAX_ERRORS {
-        let message = format!("{} more syntax errors in this file", count - MAX_SYNTAX_ERRORS);
-        errors.push(ParseFailure { message, span: None });
+        let message = format!(
+            "{} more syntax errors in this file",
+            count - MAX_SYNTAX_ERRORS
+        );
+        errors.push(ParseFailure {
+            message,
+            span: None,
+        });
     }
     errors
 }

@@ -19,7 +19,10 @@ impl Binding {
     }
 
     pub fn value(value: TypeExpr) -> Self {
-        Binding { items: Vec::new(), value: Some(value) }
+        Binding {
+            items: Vec::new(),
+            value: Some(value),
+        }
     }
 
     /// Returns the value's type when it is known.
@@ -67,11 +70,18 @@ pub struct Scope {
 
 impl Scope {
     pub fn new(kind: ScopeKind) -> Self {
-        Scope { kind, names: HashMap::new(), globs: Vec::new() }
+        Scope {
+            kind,
+            names: HashMap::new(),
+            globs: Vec::new(),
+        }
     }
 
     pub fn bind(&mut self, name: &str, binding: Binding) {
-        let bound = Bound { binding, globs_before: self.globs.len() };
+        let bound = Bound {
+            binding,
+            globs_before: self.globs.len(),
+        };
         self.names.insert(name.to_string(), bound);
     }
 
@@ -90,7 +100,11 @@ impl Scope {
             return bound.map(|b| b.binding.clone());
         }
 
-        let mut items: Candidates = later.iter().rev().flat_map(|glob| glob.iter().map(|p| glob_path(p.join([name])))).collect();
+        let mut items: Candidates = later
+            .iter()
+            .rev()
+            .flat_map(|glob| glob.iter().map(|p| glob_path(p.join([name]))))
+            .collect();
         let mut value = None;
         if let Some(bound) = bound {
             items.extend(bound.binding.items.iter().cloned().map(glob_path));

@@ -34,10 +34,21 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     fn walk_node(&mut self, node: Node<'t>) {
         match node.kind() {
-            "comment" | "identifier" | "type" | "future_import_statement" | "global_statement" | "nonlocal_statement"
-            | "type_alias_statement" | "pass_statement" | "break_statement" | "continue_statement" => {}
+            "comment"
+            | "identifier"
+            | "type"
+            | "future_import_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "type_alias_statement"
+            | "pass_statement"
+            | "break_statement"
+            | "continue_statement" => {}
             "string" => {
-                for interpolation in named_children(node).into_iter().filter(|c| c.kind() == "interpolation") {
+                for interpolation in named_children(node)
+                    .into_iter()
+                    .filter(|c| c.kind() == "interpolation")
+                {
                     if let Some(expression) = interpolation.child_by_field_name("expression") {
                         self.walk(expression);
                     }
@@ -54,7 +65,10 @@ impl<'a, 't> Lowerer<'a, 't> {
             "assignment" => self.assignment(node),
             "augmented_assignment" => self.augmented_assignment(node),
             "named_expression" => {
-                if let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) {
+                if let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ) {
                     self.walk(value);
                     let binding = self.eval(value).unwrap_or_default();
                     self.bind(self.text(name), binding);
@@ -74,9 +88,10 @@ impl<'a, 't> Lowerer<'a, 't> {
                 }
             }
             "lambda" => self.lambda(node),
-            "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
-                self.comprehension(node)
-            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => self.comprehension(node),
             _ => self.walk_children(node),
         }
     }
@@ -84,14 +99,20 @@ impl<'a, 't> Lowerer<'a, 't> {
     /// Lowers the branches of a statement from the same scope and merges
     /// what they bound. Without an `else`, the scope before also remains possible.
     fn branches(&mut self, branches: &[Node<'t>], exhaustive: bool) {
-        let Some(before) = self.scopes.last().cloned() else { return };
+        let Some(before) = self.scopes.last().cloned() else {
+            return;
+        };
         let mut merged: Option<Scope> = None;
         for branch in branches {
             if let Some(scope) = self.scopes.last_mut() {
                 *scope = before.clone();
             }
             self.walk(*branch);
-            let after = self.scopes.last().cloned().unwrap_or_else(|| before.clone());
+            let after = self
+                .scopes
+                .last()
+                .cloned()
+                .unwrap_or_else(|| before.clone());
             match &mut merged {
                 Some(scope) => scope.merge(&after),
                 None => merged = Some(after),
@@ -122,7 +143,10 @@ impl<'a, 't> Lowerer<'a, 't> {
         if let Some(condition) = condition {
             self.walk(condition);
         }
-        let mut branches: Vec<Node<'t>> = node.child_by_field_name("consequence").into_iter().collect();
+        let mut branches: Vec<Node<'t>> = node
+            .child_by_field_name("consequence")
+            .into_iter()
+            .collect();
         let mut exhaustive = false;
         for alternative in alternatives {
             if alternative.kind() == "else_clause" {
@@ -130,7 +154,11 @@ impl<'a, 't> Lowerer<'a, 't> {
             } else if let Some(condition) = alternative.child_by_field_name("condition") {
                 self.walk(condition);
             }
-            branches.extend(alternative.child_by_field_name("consequence").or(alternative.child_by_field_name("body")));
+            branches.extend(
+                alternative
+                    .child_by_field_name("consequence")
+                    .or(alternative.child_by_field_name("body")),
+            );
         }
         self.branches(&branches, exhaustive);
     }
@@ -167,7 +195,11 @@ impl<'a, 't> Lowerer<'a, 't> {
             for child in children.iter().filter(|c| c.kind() == "else_clause") {
                 self.walk(*child);
             }
-            let after_body = self.scopes.last().cloned().unwrap_or_else(|| before.clone());
+            let after_body = self
+                .scopes
+                .last()
+                .cloned()
+                .unwrap_or_else(|| before.clone());
             if let Some(scope) = self.scopes.last_mut() {
                 *scope = before;
             }
@@ -186,7 +218,10 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     /// Lowers a loop, whose body may run or not. A `for` target is a value of unknown type.
     fn loop_statement(&mut self, node: Node<'t>) {
-        if let Some(iterable) = node.child_by_field_name("right").or(node.child_by_field_name("condition")) {
+        if let Some(iterable) = node
+            .child_by_field_name("right")
+            .or(node.child_by_field_name("condition"))
+        {
             self.walk(iterable);
         }
         if let Some(target) = node.child_by_field_name("left") {
@@ -201,14 +236,21 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     /// `with Ctor() as x:` binds `x` to what the expression evaluates to.
     fn with_statement(&mut self, node: Node<'t>) {
-        for clause in named_children(node).into_iter().filter(|c| c.kind() == "with_clause") {
+        for clause in named_children(node)
+            .into_iter()
+            .filter(|c| c.kind() == "with_clause")
+        {
             for item in named_children(clause) {
-                let Some(value) = item.child_by_field_name("value") else { continue };
+                let Some(value) = item.child_by_field_name("value") else {
+                    continue;
+                };
                 if value.kind() != "as_pattern" {
                     self.walk(value);
                     continue;
                 }
-                let Some(expression) = value.named_child(0) else { continue };
+                let Some(expression) = value.named_child(0) else {
+                    continue;
+                };
                 self.walk(expression);
                 if let Some(target) = value.child_by_field_name("alias") {
                     let binding = self.eval(expression).unwrap_or_default();
@@ -222,15 +264,24 @@ impl<'a, 't> Lowerer<'a, 't> {
     }
 
     fn assignment(&mut self, node: Node<'t>) {
-        let left = node.child_by_field_name("left").filter(|l| l.kind() == "identifier");
-        let lambda = node.child_by_field_name("right").filter(|r| r.kind() == "lambda");
-        let in_class_body = self.scopes.last().is_some_and(|s| s.kind == ScopeKind::Class);
+        let left = node
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier");
+        let lambda = node
+            .child_by_field_name("right")
+            .filter(|r| r.kind() == "lambda");
+        let in_class_body = self
+            .scopes
+            .last()
+            .is_some_and(|s| s.kind == ScopeKind::Class);
         if let (Some(name), Some(lambda), false) = (left, lambda, in_class_body) {
             self.lambda_definition(name, lambda);
             return;
         }
 
-        let annotation = node.child_by_field_name("type").and_then(|t| self.annotation_type(t));
+        let annotation = node
+            .child_by_field_name("type")
+            .and_then(|t| self.annotation_type(t));
         let mut value = node.child_by_field_name("right");
         if let Some(right) = value {
             self.walk(right);
@@ -253,12 +304,19 @@ impl<'a, 't> Lowerer<'a, 't> {
     }
 
     fn augmented_assignment(&mut self, node: Node<'t>) {
-        let Some(right) = node.child_by_field_name("right") else { return };
+        let Some(right) = node.child_by_field_name("right") else {
+            return;
+        };
         self.walk(right);
-        let is_all = node.child_by_field_name("left").is_some_and(|l| self.text(l) == "__all__");
+        let is_all = node
+            .child_by_field_name("left")
+            .is_some_and(|l| self.text(l) == "__all__");
         if is_all && self.at_module_level() {
             let names = self.string_list(right);
-            self.module.exports.get_or_insert_with(Vec::new).extend(names);
+            self.module
+                .exports
+                .get_or_insert_with(Vec::new)
+                .extend(names);
         }
     }
 
@@ -272,7 +330,9 @@ impl<'a, 't> Lowerer<'a, 't> {
                 if self.at_module_level() {
                     self.module_assignment(name, &binding, value);
                 }
-                if let (Some(class), Some(ScopeKind::Class)) = (&self.class_body, self.scopes.last().map(|s| s.kind)) {
+                if let (Some(class), Some(ScopeKind::Class)) =
+                    (&self.class_body, self.scopes.last().map(|s| s.kind))
+                {
                     if let Some(ty) = binding.known_value() {
                         self.add_field(class.type_index, name, ty.clone());
                     }
@@ -281,11 +341,19 @@ impl<'a, 't> Lowerer<'a, 't> {
             }
             "attribute" => {
                 self.walk(left);
-                let (Some(object), Some(attribute)) = (left.child_by_field_name("object"), left.child_by_field_name("attribute")) else {
+                let (Some(object), Some(attribute)) = (
+                    left.child_by_field_name("object"),
+                    left.child_by_field_name("attribute"),
+                ) else {
                     return;
                 };
-                let is_self = self.self_name.as_deref().is_some_and(|s| s == self.text(object));
-                if let (true, Some(class), Some(ty)) = (is_self, self.method_class.clone(), binding.known_value()) {
+                let is_self = self
+                    .self_name
+                    .as_deref()
+                    .is_some_and(|s| s == self.text(object));
+                if let (true, Some(class), Some(ty)) =
+                    (is_self, self.method_class.clone(), binding.known_value())
+                {
                     self.add_field(class.type_index, self.text(attribute), ty.clone());
                 }
             }
@@ -308,7 +376,10 @@ impl<'a, 't> Lowerer<'a, 't> {
                 self.module.variables.push((name.to_string(), ty.clone()));
             }
         } else {
-            self.module.aliases.push(Alias { local: name.to_string(), targets: binding.items.clone() });
+            self.module.aliases.push(Alias {
+                local: name.to_string(),
+                targets: binding.items.clone(),
+            });
         }
     }
 
@@ -330,7 +401,8 @@ impl<'a, 't> Lowerer<'a, 't> {
                     self.bind_target(inner, binding);
                 }
             }
-            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "expression_list" => {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
+            | "expression_list" => {
                 for element in named_children(target) {
                     self.bind_target(element, Binding::value(TypeExpr::Unknown));
                 }
@@ -341,11 +413,18 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     /// Returns the strings of a literal list or tuple (`__all__`).
     fn string_list(&self, node: Node<'t>) -> Vec<String> {
-        named_children(node).into_iter().filter_map(|s| string_literal(s, &self.file.text)).map(|(s, _)| s).collect()
+        named_children(node)
+            .into_iter()
+            .filter_map(|s| string_literal(s, &self.file.text))
+            .map(|(s, _)| s)
+            .collect()
     }
 
     pub fn lambda(&mut self, node: Node<'t>) {
-        let parameters = node.child_by_field_name("parameters").map(named_children).unwrap_or_default();
+        let parameters = node
+            .child_by_field_name("parameters")
+            .map(named_children)
+            .unwrap_or_default();
         for parameter in &parameters {
             if let Some(default) = parameter.child_by_field_name("value") {
                 self.walk(default);
@@ -365,7 +444,10 @@ impl<'a, 't> Lowerer<'a, 't> {
     fn comprehension(&mut self, node: Node<'t>) {
         self.scopes.push(Scope::new(ScopeKind::Function));
         let children = named_children(node);
-        for clause in children.iter().filter(|c| matches!(c.kind(), "for_in_clause" | "if_clause")) {
+        for clause in children
+            .iter()
+            .filter(|c| matches!(c.kind(), "for_in_clause" | "if_clause"))
+        {
             if clause.kind() == "if_clause" {
                 self.walk_children(*clause);
                 continue;

@@ -14,7 +14,11 @@ fn lower(path: &str, text: &str) -> Lowered {
 
 fn module(path: &str, text: &str) -> Module {
     let lowered = lower(path, text);
-    assert!(lowered.errors.is_empty(), "unexpected errors: {:?}", lowered.errors);
+    assert!(
+        lowered.errors.is_empty(),
+        "unexpected errors: {:?}",
+        lowered.errors
+    );
     lowered.modules.into_iter().next().expect("one module")
 }
 
@@ -23,13 +27,18 @@ fn absolute(dotted: &str) -> RawPath {
 }
 
 fn glob(dotted: &str) -> RawPath {
-    RawPath { via_glob: true, ..absolute(dotted) }
+    RawPath {
+        via_glob: true,
+        ..absolute(dotted)
+    }
 }
 
 /// Returns the callee of the call whose name starts at a line.
 fn callee_at_line(module: &Module, line: usize) -> &Callee {
     let site = module.calls.iter().find(|c| c.span.line == line);
-    &site.unwrap_or_else(|| panic!("no call on line {line}: {:#?}", module.calls)).callee
+    &site
+        .unwrap_or_else(|| panic!("no call on line {line}: {:#?}", module.calls))
+        .callee
 }
 
 #[test]
@@ -49,9 +58,18 @@ fn relative_import_counts_from_package() {
     let in_module = module("pkg/sub/mod.py", "from . import x\nfrom ..a import b\n");
     let in_package = module("pkg/__init__.py", "from . import x\n");
 
-    assert_eq!(in_module.imports[0].target, [RawPath::new(PathBase::Module { up: 1 }, ["x"])]);
-    assert_eq!(in_module.imports[1].target, [RawPath::new(PathBase::Module { up: 2 }, ["a", "b"])]);
-    assert_eq!(in_package.imports[0].target, [RawPath::new(PathBase::Module { up: 0 }, ["x"])]);
+    assert_eq!(
+        in_module.imports[0].target,
+        [RawPath::new(PathBase::Module { up: 1 }, ["x"])]
+    );
+    assert_eq!(
+        in_module.imports[1].target,
+        [RawPath::new(PathBase::Module { up: 2 }, ["a", "b"])]
+    );
+    assert_eq!(
+        in_package.imports[0].target,
+        [RawPath::new(PathBase::Module { up: 0 }, ["x"])]
+    );
 }
 
 #[test]
@@ -59,14 +77,23 @@ fn plain_import_binds_first_segment() {
     let m = module("m.py", "import a.b\nimport a.b as c\na.b.f()\nc.g()\n");
 
     assert_eq!(m.imports[0].local, "a");
-    assert_eq!(callee_at_line(&m, 3), &Callee::Path(vec![absolute("a.b.f")]));
-    assert_eq!(callee_at_line(&m, 4), &Callee::Path(vec![absolute("a.b.g")]));
+    assert_eq!(
+        callee_at_line(&m, 3),
+        &Callee::Path(vec![absolute("a.b.f")])
+    );
+    assert_eq!(
+        callee_at_line(&m, 4),
+        &Callee::Path(vec![absolute("a.b.g")])
+    );
 }
 
 #[test]
 fn later_star_import_comes_first() {
     let m = module("m.py", "from a import *\nfrom b import *\nf()\n");
-    assert_eq!(callee_at_line(&m, 3), &Callee::Path(vec![glob("b.f"), glob("a.f")]));
+    assert_eq!(
+        callee_at_line(&m, 3),
+        &Callee::Path(vec![glob("b.f"), glob("a.f")])
+    );
 }
 
 #[test]
@@ -78,27 +105,42 @@ fn explicit_import_after_star_shadows_it() {
 #[test]
 fn star_after_explicit_import_may_shadow_it() {
     let m = module("m.py", "from b import f\nfrom a import *\nf()\n");
-    assert_eq!(callee_at_line(&m, 3), &Callee::Path(vec![glob("a.f"), glob("b.f")]));
+    assert_eq!(
+        callee_at_line(&m, 3),
+        &Callee::Path(vec![glob("a.f"), glob("b.f")])
+    );
 }
 
 #[test]
 fn try_except_import_gives_alternatives() {
     let source = "try:\n    from fast import f\nexcept ImportError:\n    from slow import f\nf()\n";
     let m = module("m.py", source);
-    assert_eq!(callee_at_line(&m, 5), &Callee::Path(vec![absolute("fast.f"), absolute("slow.f")]));
+    assert_eq!(
+        callee_at_line(&m, 5),
+        &Callee::Path(vec![absolute("fast.f"), absolute("slow.f")])
+    );
 }
 
 #[test]
 fn if_without_else_keeps_earlier_binding() {
     let source = "from a import f\nif flag:\n    from b import f\nf()\n";
     let m = module("m.py", source);
-    assert_eq!(callee_at_line(&m, 4), &Callee::Path(vec![absolute("b.f"), absolute("a.f")]));
+    assert_eq!(
+        callee_at_line(&m, 4),
+        &Callee::Path(vec![absolute("b.f"), absolute("a.f")])
+    );
 }
 
 #[test]
 fn function_body_sees_later_module_names() {
-    let m = module("m.py", "def on_x():\n    helper()\n\nfrom a import helper\n");
-    assert_eq!(callee_at_line(&m, 2), &Callee::Path(vec![absolute("a.helper")]));
+    let m = module(
+        "m.py",
+        "def on_x():\n    helper()\n\nfrom a import helper\n",
+    );
+    assert_eq!(
+        callee_at_line(&m, 2),
+        &Callee::Path(vec![absolute("a.helper")])
+    );
 }
 
 #[test]
@@ -112,7 +154,11 @@ fn type_checking_imports_serve_annotations_only() {
     };
 
     assert!(m.imports.iter().all(|i| i.local != "AsyncOpenAI"));
-    assert!(m.calls.iter().all(|c| c.span.line != 5), "calls: {:#?}", m.calls);
+    assert!(
+        m.calls.iter().all(|c| c.span.line != 5),
+        "calls: {:#?}",
+        m.calls
+    );
     assert_eq!(callee_at_line(&m, 6), &expected);
 }
 
@@ -144,31 +190,57 @@ fn class_records_bases_fields_and_methods() {
     .join("\n");
     let m = module("m.py", &source);
     let class = &m.types[0];
-    let run = m.functions.iter().find(|f| f.name == "run").expect("run is recorded");
+    let run = m
+        .functions
+        .iter()
+        .find(|f| f.name == "run")
+        .expect("run is recorded");
 
     assert_eq!(class.bases, [vec![absolute("base.Agent")]]);
-    assert_eq!(class.fields[0], ("model".to_string(), TypeExpr::Named(vec![absolute("openai.OpenAI")])));
+    assert_eq!(
+        class.fields[0],
+        (
+            "model".to_string(),
+            TypeExpr::Named(vec![absolute("openai.OpenAI")])
+        )
+    );
     assert_eq!(class.fields[1].0, "client");
     assert_eq!(run.local_path, ["Bot", "run"]);
-    assert_eq!(run.owner, Some(TypeExpr::Named(vec![RawPath::in_module(["Bot"])])));
+    assert_eq!(
+        run.owner,
+        Some(TypeExpr::Named(vec![RawPath::in_module(["Bot"])]))
+    );
 }
 
 #[test]
 fn super_call_starts_at_bases() {
     let source = "class A(B):\n    def m(self):\n        super().m()\n";
     let m = module("m.py", source);
-    let expected = Callee::Method { receiver: TypeExpr::SuperOf(vec![RawPath::in_module(["A"])]), segments: vec!["m".into()] };
-    assert!(m.calls.iter().any(|c| c.callee == expected), "calls: {:#?}", m.calls);
+    let expected = Callee::Method {
+        receiver: TypeExpr::SuperOf(vec![RawPath::in_module(["A"])]),
+        segments: vec!["m".into()],
+    };
+    assert!(
+        m.calls.iter().any(|c| c.callee == expected),
+        "calls: {:#?}",
+        m.calls
+    );
 }
 
 #[test]
 fn nested_function_has_parent() {
-    let m = module("m.py", "def outer():\n    def inner():\n        pass\n    inner()\n");
+    let m = module(
+        "m.py",
+        "def outer():\n    def inner():\n        pass\n    inner()\n",
+    );
     let inner = &m.functions[1];
 
     assert_eq!(inner.local_path, ["outer", "inner"]);
     assert_eq!(inner.parent, Some(0));
-    assert_eq!(callee_at_line(&m, 4), &Callee::Path(vec![RawPath::in_module(["outer", "inner"])]));
+    assert_eq!(
+        callee_at_line(&m, 4),
+        &Callee::Path(vec![RawPath::in_module(["outer", "inner"])])
+    );
 }
 
 #[test]
@@ -176,17 +248,34 @@ fn runner_argument_is_passed() {
     let source = "import asyncio\nfrom functools import partial\nfrom a import f\nasync def h(loop):\n    \
                   await asyncio.to_thread(f, 1)\n    await loop.run_in_executor(None, partial(f, 1))\n    keep = [f]\n";
     let m = module("m.py", source);
-    let passed: Vec<usize> = m.calls.iter().filter(|c| c.kind == UseKind::Passed).map(|c| c.span.line).collect();
+    let passed: Vec<usize> = m
+        .calls
+        .iter()
+        .filter(|c| c.kind == UseKind::Passed)
+        .map(|c| c.span.line)
+        .collect();
 
     assert_eq!(passed, [5, 6]);
-    assert!(m.calls.iter().all(|c| c.span.line != 7), "a stored reference is no call site");
+    assert!(
+        m.calls.iter().all(|c| c.span.line != 7),
+        "a stored reference is no call site"
+    );
 }
 
 #[test]
 fn argument_call_points_to_outer_call() {
-    let m = module("m.py", "from tasks import task\nfrom a import g\ntask.delay(g())\n");
-    let delay = m.calls.iter().position(|c| matches!(&c.callee, Callee::Path(p) if p[0].segments.ends_with(&["delay".to_string()])));
-    let inner = m.calls.iter().find(|c| c.callee == Callee::Path(vec![absolute("a.g")])).expect("g() is recorded");
+    let m = module(
+        "m.py",
+        "from tasks import task\nfrom a import g\ntask.delay(g())\n",
+    );
+    let delay = m.calls.iter().position(
+        |c| matches!(&c.callee, Callee::Path(p) if p[0].segments.ends_with(&["delay".to_string()])),
+    );
+    let inner = m
+        .calls
+        .iter()
+        .find(|c| c.callee == Callee::Path(vec![absolute("a.g")]))
+        .expect("g() is recorded");
 
     assert!(delay.is_some());
     assert_eq!(inner.argument_of, delay);
@@ -201,13 +290,20 @@ fn module_level_bindings_become_aliases_and_exports() {
     assert_eq!(m.aliases[0].targets, [absolute("a.f")]);
     assert_eq!(m.aliases[1].targets, [absolute("a.f"), absolute("a.g")]);
     assert!(m.other_items.contains(&"LIMIT".to_string()));
-    assert_eq!(m.exports, Some(vec!["ask".to_string(), "LIMIT".to_string()]));
+    assert_eq!(
+        m.exports,
+        Some(vec!["ask".to_string(), "LIMIT".to_string()])
+    );
 }
 
 #[test]
 fn local_variable_bound_to_function_is_call() {
     let m = module("m.py", "from a import f\ndef h():\n    g = f\n    g()\n");
-    let site = m.calls.iter().find(|c| c.span.line == 4).expect("g() is recorded");
+    let site = m
+        .calls
+        .iter()
+        .find(|c| c.span.line == 4)
+        .expect("g() is recorded");
 
     assert_eq!(site.callee, Callee::Path(vec![absolute("a.f")]));
     assert_eq!(site.kind, UseKind::Call);
@@ -224,18 +320,33 @@ fn dynamic_imports_resolve() {
     let source = "import importlib\nimportlib.import_module(\"a.b\").f()\n__import__(\"a.b\").c()\ngetattr(obj, \"x\")\n";
     let m = module("m.py", source);
 
-    assert_eq!(callee_at_line(&m, 2), &Callee::Path(vec![absolute("importlib.import_module")]));
-    assert!(m.calls.iter().any(|c| c.callee == Callee::Path(vec![absolute("a.b.f")])));
-    assert!(m.calls.iter().any(|c| c.callee == Callee::Path(vec![absolute("a.c")])));
+    assert_eq!(
+        callee_at_line(&m, 2),
+        &Callee::Path(vec![absolute("importlib.import_module")])
+    );
+    assert!(m
+        .calls
+        .iter()
+        .any(|c| c.callee == Callee::Path(vec![absolute("a.b.f")])));
+    assert!(m
+        .calls
+        .iter()
+        .any(|c| c.callee == Callee::Path(vec![absolute("a.c")])));
 }
 
 #[test]
 fn syntax_error_keeps_recovered_module() {
-    let lowered = lower("m.py", "from a import f\ndef broken(:\n    pass\ndef ok():\n    f()\n");
+    let lowered = lower(
+        "m.py",
+        "from a import f\ndef broken(:\n    pass\ndef ok():\n    f()\n",
+    );
 
     assert!(!lowered.errors.is_empty());
     assert_eq!(lowered.errors[0].span.as_ref().map(|s| s.line), Some(2));
-    assert!(lowered.modules[0].calls.iter().any(|c| c.callee == Callee::Path(vec![absolute("a.f")])));
+    assert!(lowered.modules[0]
+        .calls
+        .iter()
+        .any(|c| c.callee == Callee::Path(vec![absolute("a.f")])));
 }
 
 #[test]
@@ -243,12 +354,22 @@ fn deep_nesting_is_reported() {
     let depth = super::MAX_NESTING + 50;
     let source = format!("x = {}1{}\n", "(".repeat(depth), ")".repeat(depth));
     let lowered = lower("m.py", &source);
-    assert!(lowered.errors.iter().any(|e| e.message.contains("nests more than")), "errors: {:?}", lowered.errors);
+    assert!(
+        lowered
+            .errors
+            .iter()
+            .any(|e| e.message.contains("nests more than")),
+        "errors: {:?}",
+        lowered.errors
+    );
 }
 
 #[test]
 fn pytest_function_is_test_code() {
-    let m = module("tests/test_flow.py", "def test_flow():\n    pass\ndef helper():\n    pass\n");
+    let m = module(
+        "tests/test_flow.py",
+        "def test_flow():\n    pass\ndef helper():\n    pass\n",
+    );
 
     assert!(m.functions[0].in_test);
     assert!(!m.functions[1].in_test);
@@ -256,24 +377,56 @@ fn pytest_function_is_test_code() {
 
 #[test]
 fn property_with_return_type_is_field() {
-    let source = ["from openai import OpenAI", "class Bot:", "    @property", "    def client(self) -> OpenAI:", "        return make()"];
+    let source = [
+        "from openai import OpenAI",
+        "class Bot:",
+        "    @property",
+        "    def client(self) -> OpenAI:",
+        "        return make()",
+    ];
     let m = module("m.py", &source.join("\n"));
-    assert_eq!(m.types[0].fields, [("client".to_string(), TypeExpr::Named(vec![absolute("openai.OpenAI")]))]);
+    assert_eq!(
+        m.types[0].fields,
+        [(
+            "client".to_string(),
+            TypeExpr::Named(vec![absolute("openai.OpenAI")])
+        )]
+    );
 }
 
 #[test]
 fn bound_method_passed_to_runner() {
-    let source = ["import asyncio", "from openai import OpenAI", "async def h():", "    client = OpenAI()", "    await asyncio.to_thread(client.chat.create, 1)"];
+    let source = [
+        "import asyncio",
+        "from openai import OpenAI",
+        "async def h():",
+        "    client = OpenAI()",
+        "    await asyncio.to_thread(client.chat.create, 1)",
+    ];
     let m = module("m.py", &source.join("\n"));
-    let passed = m.calls.iter().find(|c| c.kind == UseKind::Passed).expect("the bound method is passed");
+    let passed = m
+        .calls
+        .iter()
+        .find(|c| c.kind == UseKind::Passed)
+        .expect("the bound method is passed");
 
     assert_eq!(passed.span.line, 5);
-    assert!(matches!(&passed.callee, Callee::Method { segments, .. } if segments == &["chat", "create"]));
+    assert!(
+        matches!(&passed.callee, Callee::Method { segments, .. } if segments == &["chat", "create"])
+    );
 }
 
 #[test]
 fn returned_constructor_is_return_type() {
-    let source = ["from openai import OpenAI", "def make():", "    return OpenAI()", "def mixed(flag):", "    if flag:", "        return OpenAI()", "    return None"];
+    let source = [
+        "from openai import OpenAI",
+        "def make():",
+        "    return OpenAI()",
+        "def mixed(flag):",
+        "    if flag:",
+        "        return OpenAI()",
+        "    return None",
+    ];
     let m = module("m.py", &source.join("\n"));
     let constructed = TypeExpr::Returned(Box::new(Callee::Path(vec![absolute("openai.OpenAI")])));
 
@@ -283,11 +436,23 @@ fn returned_constructor_is_return_type() {
 
 #[test]
 fn named_lambda_is_function() {
-    let source = ["from a import f", "ask = lambda p: f(p)", "def h():", "    ask(1)"];
+    let source = [
+        "from a import f",
+        "ask = lambda p: f(p)",
+        "def h():",
+        "    ask(1)",
+    ];
     let m = module("m.py", &source.join("\n"));
-    let inner = m.calls.iter().find(|c| c.span.line == 2).expect("f(p) is recorded");
+    let inner = m
+        .calls
+        .iter()
+        .find(|c| c.span.line == 2)
+        .expect("f(p) is recorded");
 
     assert_eq!(m.functions[0].local_path, ["ask"]);
     assert_eq!(inner.enclosing, Some(0));
-    assert_eq!(callee_at_line(&m, 4), &Callee::Path(vec![RawPath::in_module(["ask"])]));
+    assert_eq!(
+        callee_at_line(&m, 4),
+        &Callee::Path(vec![RawPath::in_module(["ask"])])
+    );
 }

@@ -31,7 +31,10 @@ pub struct Outcome<'a> {
 
 impl Outcome<'_> {
     pub fn error_findings(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
     }
 
     /// Returns the summary line printed after the findings.
@@ -50,7 +53,11 @@ impl Outcome<'_> {
             self.elapsed_ms
         );
         if !self.errors.is_empty() {
-            line.push_str(&format!("; {} file error{}", self.errors.len(), plural(self.errors.len())));
+            line.push_str(&format!(
+                "; {} file error{}",
+                self.errors.len(),
+                plural(self.errors.len())
+            ));
         }
         line
     }
@@ -65,7 +72,12 @@ fn plural(count: usize) -> &'static str {
 }
 
 /// Writes the outcome in a format.
-pub fn write(out: &mut dyn Write, format: Format, outcome: &Outcome<'_>, quiet: bool) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    outcome: &Outcome<'_>,
+    quiet: bool,
+) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(out, outcome),
         Format::Concise => {
@@ -97,11 +109,25 @@ fn write_concise(out: &mut dyn Write, outcome: &Outcome<'_>) -> std::io::Result<
         writeln!(
             out,
             "{}:{}:{}: {} {}: calls `{}` (banned by `{}`)",
-            finding.file, finding.line, finding.column, finding.rule, finding.message, finding.callee, finding.ban
+            finding.file,
+            finding.line,
+            finding.column,
+            finding.rule,
+            finding.message,
+            finding.callee,
+            finding.ban
         )?;
         for hop in &finding.chain {
-            let note = hop.note.as_deref().map(|n| format!(" [{n}]")).unwrap_or_default();
-            writeln!(out, "    via {}:{}:{}: {} calls `{}`{}", hop.file, hop.line, hop.column, hop.function, hop.callee, note)?;
+            let note = hop
+                .note
+                .as_deref()
+                .map(|n| format!(" [{n}]"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    via {}:{}:{}: {} calls `{}`{}",
+                hop.file, hop.line, hop.column, hop.function, hop.callee, note
+            )?;
         }
     }
     Ok(())

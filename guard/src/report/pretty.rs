@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
 
 use super::Outcome;
 use crate::config::Severity;
@@ -30,7 +32,9 @@ impl Diagnostic for FindingReport {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -43,7 +47,11 @@ impl Diagnostic for FindingReport {
 }
 
 fn handler(color: bool) -> GraphicalReportHandler {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     GraphicalReportHandler::new_themed(theme).with_context_lines(1)
 }
 
@@ -53,14 +61,24 @@ fn finding_report(finding: &Finding, text: String) -> FindingReport {
         label.push_str(&format!(": {reason}"));
     }
     let span: SourceSpan = (finding.bytes.start, finding.bytes.len()).into();
-    let mut help = finding.replacement.as_ref().map(|r| format!("instead: {r}"));
+    let mut help = finding
+        .replacement
+        .as_ref()
+        .map(|r| format!("instead: {r}"));
     if !finding.chain.is_empty() {
         let hops: Vec<String> = finding
             .chain
             .iter()
             .map(|h| {
-                let note = h.note.as_deref().map(|n| format!(" [{n}]")).unwrap_or_default();
-                format!("{} ({}:{}:{}) calls {}{}", h.function, h.file, h.line, h.column, h.callee, note)
+                let note = h
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" [{n}]"))
+                    .unwrap_or_default();
+                format!(
+                    "{} ({}:{}:{}) calls {}{}",
+                    h.function, h.file, h.line, h.column, h.callee, note
+                )
             })
             .collect();
         let chain = format!("call chain:\n  {}", hops.join("\n  "));
@@ -86,7 +104,12 @@ fn error_report(error: &FileError, text: String) -> FindingReport {
     let labels = error
         .bytes
         .as_ref()
-        .map(|b| vec![LabeledSpan::new_primary_with_span(Some("here".into()), (b.start, b.len()))])
+        .map(|b| {
+            vec![LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                (b.start, b.len()),
+            )]
+        })
         .unwrap_or_default();
     FindingReport {
         message: format!("{}: {}", error.file, error.message),
@@ -94,13 +117,16 @@ fn error_report(error: &FileError, text: String) -> FindingReport {
         severity: miette::Severity::Error,
         source_text: NamedSource::new(error.file.clone(), text),
         labels,
-        help: Some("fix the file: a file the guard cannot read or parse is never reported as clean".into()),
+        help: Some(
+            "fix the file: a file the guard cannot read or parse is never reported as clean".into(),
+        ),
     }
 }
 
 pub fn write(out: &mut dyn Write, outcome: &Outcome<'_>) -> std::io::Result<()> {
     let handler = handler(outcome.color);
-    let text_of = |file: &str| std::fs::read_to_string(outcome.analysis.root.join(file)).unwrap_or_default();
+    let text_of =
+        |file: &str| std::fs::read_to_string(outcome.analysis.root.join(file)).unwrap_or_default();
 
     for error in outcome.errors {
         let mut rendered = String::new();
@@ -109,7 +135,10 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome<'_>) -> std::io::Result<()> 
     }
     for finding in outcome.findings {
         let mut rendered = String::new();
-        let _ = handler.render_report(&mut rendered, &finding_report(finding, text_of(&finding.file)));
+        let _ = handler.render_report(
+            &mut rendered,
+            &finding_report(finding, text_of(&finding.file)),
+        );
         write!(out, "{rendered}")?;
     }
     Ok(())

@@ -60,7 +60,13 @@ impl RuleKind for ForbiddenCall {
         DOCUMENTATION
     }
 
-    fn check(&self, analysis: &Analysis, config: &Config, rule: &Rule, findings: &mut Vec<Finding>) {
+    fn check(
+        &self,
+        analysis: &Analysis,
+        config: &Config,
+        rule: &Rule,
+        findings: &mut Vec<Finding>,
+    ) {
         for (m, module) in analysis.index.modules.iter().enumerate() {
             if !file_in_scope(rule, module) {
                 continue;
@@ -70,8 +76,17 @@ impl RuleKind for ForbiddenCall {
                     continue;
                 }
                 for ban in &rule.bans {
-                    if let Some(name) = matching_name(analysis, module, ban, &analysis.resolved[m][s]) {
-                        findings.push(finding(rule, ban, module, site.span.clone(), name, Vec::new()));
+                    if let Some(name) =
+                        matching_name(analysis, module, ban, &analysis.resolved[m][s])
+                    {
+                        findings.push(finding(
+                            rule,
+                            ban,
+                            module,
+                            site.span.clone(),
+                            name,
+                            Vec::new(),
+                        ));
                     }
                 }
             }

@@ -24,7 +24,10 @@ pub trait RuleKind: Sync {
 
 /// Returns every rule kind, in the order they run.
 pub fn kinds() -> Vec<Box<dyn RuleKind>> {
-    vec![Box::new(forbidden_call::ForbiddenCall), Box::new(transitive_call::TransitiveCall)]
+    vec![
+        Box::new(forbidden_call::ForbiddenCall),
+        Box::new(transitive_call::TransitiveCall),
+    ]
 }
 
 /// Runs every kind for every configured rule and returns the findings sorted by place.

@@ -9,7 +9,11 @@ use crate::source::display_path;
 
 /// Returns whether a function is hot by the rule's name patterns or attributes.
 fn function_is_hot(rule: &Rule, function: &Function) -> bool {
-    let by_name = rule.scope.functions.as_ref().is_some_and(|globs| globs.is_match(&function.name));
+    let by_name = rule
+        .scope
+        .functions
+        .as_ref()
+        .is_some_and(|globs| globs.is_match(&function.name));
     let by_attribute = function.attributes.iter().any(|attribute| {
         rule.scope.attributes.iter().any(|wanted| {
             attribute == wanted || attribute.rsplit(['.', ':']).next() == Some(wanted.as_str())
@@ -27,7 +31,10 @@ pub fn file_in_scope(rule: &Rule, module: &Module) -> bool {
     if rule.allow_test_code && module.in_test {
         return false;
     }
-    rule.scope.files.as_ref().is_none_or(|globs| globs.is_match(&file))
+    rule.scope
+        .files
+        .as_ref()
+        .is_none_or(|globs| globs.is_match(&file))
 }
 
 /// Returns whether code inside a function (or at module level, for `None`) is hot path.
@@ -53,7 +60,12 @@ pub fn handed_off(analysis: &Analysis, config: &Config, module: usize, site: usi
 }
 
 /// Computes [`handed_off`] for one call site.
-pub fn compute_handed_off(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
+pub fn compute_handed_off(
+    analysis: &Analysis,
+    config: &Config,
+    module: usize,
+    site: usize,
+) -> bool {
     let calls = &analysis.index.modules[module].calls;
     let mut current = Some(site);
     let mut steps = 0;
@@ -78,8 +90,13 @@ pub fn is_boundary(analysis: &Analysis, config: &Config, module: usize, site: us
     }
     let crates = analysis.index.roots(crate::model::Language::Rust);
     let names: Vec<QualifiedName> = match &owner.calls[site].callee {
-        Callee::Method { receiver: TypeExpr::Unknown, segments } => {
-            vec![std::iter::once("?".to_string()).chain(segments.iter().cloned()).collect()]
+        Callee::Method {
+            receiver: TypeExpr::Unknown,
+            segments,
+        } => {
+            vec![std::iter::once("?".to_string())
+                .chain(segments.iter().cloned())
+                .collect()]
         }
         _ => analysis.resolved[module][site].clone(),
     };

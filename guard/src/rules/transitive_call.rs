@@ -59,7 +59,13 @@ impl RuleKind for TransitiveCall {
         DOCUMENTATION
     }
 
-    fn check(&self, analysis: &Analysis, config: &Config, rule: &Rule, findings: &mut Vec<Finding>) {
+    fn check(
+        &self,
+        analysis: &Analysis,
+        config: &Config,
+        rule: &Rule,
+        findings: &mut Vec<Finding>,
+    ) {
         if !rule.transitive {
             return;
         }
@@ -81,9 +87,13 @@ impl RuleKind for TransitiveCall {
                     }
                     let nearest = targets_of(analysis, &graph.overriders, names)
                         .into_iter()
-                        .filter_map(|(target, note)| Some((reach.distance[graph.number(target)]?, target, note)))
+                        .filter_map(|(target, note)| {
+                            Some((reach.distance[graph.number(target)]?, target, note))
+                        })
                         .min_by_key(|(distance, _, _)| *distance);
-                    let Some((distance, target, note)) = nearest else { continue };
+                    let Some((distance, target, note)) = nearest else {
+                        continue;
+                    };
                     if rule.max_depth.is_some_and(|max| distance + 1 > max) {
                         continue;
                     }
@@ -93,8 +103,19 @@ impl RuleKind for TransitiveCall {
                         first.note.get_or_insert_with(|| note.to_string());
                     }
                     let Some(last) = chain.last() else { continue };
-                    let banned: Vec<String> = last.callee.split(module.language.separator()).map(String::from).collect();
-                    findings.push(finding(rule, ban, module, site.span.clone(), &banned, chain));
+                    let banned: Vec<String> = last
+                        .callee
+                        .split(module.language.separator())
+                        .map(String::from)
+                        .collect();
+                    findings.push(finding(
+                        rule,
+                        ban,
+                        module,
+                        site.span.clone(),
+                        &banned,
+                        chain,
+                    ));
                 }
             }
         }

@@ -15,7 +15,14 @@ use crate::model::{CallSite, Callee, Candidates, Function, Import, RawPath, Type
 fn attribute_names(attrs: &[syn::Attribute]) -> Vec<String> {
     attrs
         .iter()
-        .map(|a| a.path().segments.iter().map(|s| s.ident.unraw().to_string()).collect::<Vec<_>>().join("::"))
+        .map(|a| {
+            a.path()
+                .segments
+                .iter()
+                .map(|s| s.ident.unraw().to_string())
+                .collect::<Vec<_>>()
+                .join("::")
+        })
         .collect()
 }
 
@@ -55,9 +62,10 @@ impl<'a> Lowerer<'a> {
             Item::Impl(item_impl) => self.lower_impl(item_impl),
             Item::Trait(item_trait) => self.lower_trait(item_trait),
             Item::Mod(item_mod) => {
-                if let (Some((_, items)), Some(&index)) =
-                    (&item_mod.content, self.inline_index.get(&item_mod.ident.span().start()))
-                {
+                if let (Some((_, items)), Some(&index)) = (
+                    &item_mod.content,
+                    self.inline_index.get(&item_mod.ident.span().start()),
+                ) {
                     self.lower_module(items, index);
                 }
             }
@@ -74,10 +82,14 @@ impl<'a> Lowerer<'a> {
             Some(TypeExpr::Named(candidates)) => Some(candidates),
             _ => None,
         };
-        let trait_path = item_impl.trait_.as_ref().and_then(|(_, path, _)| match self.resolve(path) {
-            Lookup::Items(candidates) => Some(candidates),
-            Lookup::Variable(_) => None,
-        });
+        let trait_path =
+            item_impl
+                .trait_
+                .as_ref()
+                .and_then(|(_, path, _)| match self.resolve(path) {
+                    Lookup::Items(candidates) => Some(candidates),
+                    Lookup::Variable(_) => None,
+                });
         let saved_self = std::mem::replace(&mut self.self_type, self_type.clone());
         let saved_test = self.in_test;
         self.in_test = self.in_test || has_cfg_test(&item_impl.attrs);
@@ -102,7 +114,7 @@ impl<'a> Lowerer<'a> {
     fn lower_trait(&mut self, item_trait: &syn::ItemTrait) {
         self.push_generics(&item_trait.generics);
         let trait_path = vec![RawPath::in_module([item_trait.ident.unraw().to_string()])];
-        let saved_self = std::mem::replace(&mut self.self_type, Some(trait_path.clone()));
+        let saved_self = self.self_type.replace(trait_path.clone());
 
         for trait_item in &item_trait.items {
             if let TraitItem::Fn(method) = trait_item {
@@ -125,7 +137,8 @@ impl<'a> Lowerer<'a> {
     fn lower_function(&mut self, source: FunctionSource<'_>) {
         let name = source.sig.ident.unraw().to_string();
         let mut local_path = self.function_path.clone();
-        if let (Some(TypeExpr::Named(owner)), true) = (&source.owner, self.function_path.is_empty()) {
+        if let (Some(TypeExpr::Named(owner)), true) = (&source.owner, self.function_path.is_empty())
+        {
             if let Some(type_name) = owner.first().and_then(|p| p.segments.last()) {
                 local_path.push(type_name.clone());
             }
@@ -137,7 +150,8 @@ impl<'a> Lowerer<'a> {
             syn::ReturnType::Type(_, ty) => self.type_expr(ty),
             syn::ReturnType::Default => None,
         };
-        let in_test = self.in_test || has_test_attribute(source.attrs) || has_cfg_test(source.attrs);
+        let in_test =
+            self.in_test || has_test_attribute(source.attrs) || has_cfg_test(source.attrs);
         let function = Function {
             name,
             local_path: local_path.clone(),
@@ -194,7 +208,10 @@ impl<'a> Lowerer<'a> {
             Pat::Paren(p) => self.bind_pattern(&p.pat, ty),
             Pat::Tuple(t) => t.elems.iter().for_each(|p| self.bind_pattern(p, None)),
             Pat::TupleStruct(t) => t.elems.iter().for_each(|p| self.bind_pattern(p, None)),
-            Pat::Struct(s) => s.fields.iter().for_each(|f| self.bind_pattern(&f.pat, None)),
+            Pat::Struct(s) => s
+                .fields
+                .iter()
+                .for_each(|f| self.bind_pattern(&f.pat, None)),
             Pat::Slice(s) => s.elems.iter().for_each(|p| self.bind_pattern(p, None)),
             Pat::Or(o) => o.cases.iter().for_each(|p| self.bind_pattern(p, None)),
             _ => {}
@@ -209,13 +226,22 @@ impl<'a> Lowerer<'a> {
                 Item::Fn(f) => {
                     let mut path = self.function_path.clone();
                     path.push(f.sig.ident.unraw().to_string());
-                    self.bind(f.sig.ident.unraw().to_string(), Local::Item(vec![RawPath::in_module(path)]));
+                    self.bind(
+                        f.sig.ident.unraw().to_string(),
+                        Local::Item(vec![RawPath::in_module(path)]),
+                    );
                 }
                 Item::Use(item_use) => self.bind_block_use(item_use),
                 Item::Struct(s) => self.bind(s.ident.unraw().to_string(), Local::Item(Vec::new())),
                 Item::Enum(e) => self.bind(e.ident.unraw().to_string(), Local::Item(Vec::new())),
-                Item::Const(c) => self.bind(c.ident.unraw().to_string(), Local::Value(self.type_expr(&c.ty))),
-                Item::Static(s) => self.bind(s.ident.unraw().to_string(), Local::Value(self.type_expr(&s.ty))),
+                Item::Const(c) => self.bind(
+                    c.ident.unraw().to_string(),
+                    Local::Value(self.type_expr(&c.ty)),
+                ),
+                Item::Static(s) => self.bind(
+                    s.ident.unraw().to_string(),
+                    Local::Value(self.type_expr(&s.ty)),
+                ),
                 _ => {}
             }
         }
@@ -228,7 +254,9 @@ impl<'a> Lowerer<'a> {
 
         for (local, segments) in flat {
             let scope = &self.scopes[self.current_module];
-            let target = vec![use_path(&segments, item_use.leading_colon.is_some(), |n| scope.items.contains_key(n))];
+            let target = vec![use_path(&segments, item_use.leading_colon.is_some(), |n| {
+                scope.items.contains_key(n)
+            })];
             match &local {
                 Some(name) => self.bind(name.clone(), Local::Item(target.clone())),
                 None => {
@@ -269,8 +297,16 @@ impl<'a> Lowerer<'a> {
         if path.segments.len() >= 2 {
             let first = path.segments[0].ident.unraw().to_string();
             if let Some(bounds) = self.generic_bounds(&first) {
-                let segments = path.segments.iter().skip(1).map(|s| s.ident.unraw().to_string()).collect();
-                return Some(Callee::Method { receiver: TypeExpr::Bounded(bounds.clone()), segments });
+                let segments = path
+                    .segments
+                    .iter()
+                    .skip(1)
+                    .map(|s| s.ident.unraw().to_string())
+                    .collect();
+                return Some(Callee::Method {
+                    receiver: TypeExpr::Bounded(bounds.clone()),
+                    segments,
+                });
             }
         }
         match self.resolve(path) {
@@ -294,9 +330,14 @@ impl<'a> Lowerer<'a> {
             }
         }
         match self.type_expr(&qself.ty) {
-            Some(TypeExpr::Named(types)) => candidates.extend(types.into_iter().map(|t| t.join([method.clone()]))),
+            Some(TypeExpr::Named(types)) => {
+                candidates.extend(types.into_iter().map(|t| t.join([method.clone()])))
+            }
             Some(receiver @ TypeExpr::Bounded(_)) if candidates.is_empty() => {
-                return Some(Callee::Method { receiver, segments: vec![method] });
+                return Some(Callee::Method {
+                    receiver,
+                    segments: vec![method],
+                });
             }
             _ => {}
         }
@@ -313,7 +354,11 @@ impl<'a> Lowerer<'a> {
             match arg {
                 Expr::Path(p) if p.qself.is_none() => {
                     if let Some(callee) = self.path_callee(&p.path) {
-                        let span = p.path.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span());
+                        let span = p
+                            .path
+                            .segments
+                            .last()
+                            .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span());
                         self.record(callee, UseKind::Passed, span);
                     }
                 }
@@ -356,7 +401,9 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         if let Some(init) = &local.init {
             self.last_call = None;
             self.visit_expr(&init.expr);
-            if let (Pat::Ident(ident), true, Some(site)) = (&local.pat, is_call(&init.expr), self.last_call) {
+            if let (Pat::Ident(ident), true, Some(site)) =
+                (&local.pat, is_call(&init.expr), self.last_call)
+            {
                 self.handles.push((ident.ident.unraw().to_string(), site));
             }
             if let Some((_, diverge)) = &init.diverge {
@@ -412,7 +459,11 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
                     Some(qself) => self.qualified_callee(qself, &p.path),
                     None => self.path_callee(&p.path),
                 };
-                let span = p.path.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span());
+                let span = p
+                    .path
+                    .segments
+                    .last()
+                    .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span());
                 callee.map(|callee| self.record(callee, UseKind::Call, span))
             }
             func => {
@@ -435,7 +486,10 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
             }
         }
         let receiver = self.expr_type(&call.receiver).unwrap_or(TypeExpr::Unknown);
-        let callee = Callee::Method { receiver, segments: vec![method] };
+        let callee = Callee::Method {
+            receiver,
+            segments: vec![method],
+        };
         let site = self.record(callee, UseKind::Call, call.method.span());
         self.lower_arguments(Some(site), call.args.iter());
         self.last_call = Some(site);
@@ -453,7 +507,12 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         let joins = name == "join" || name == "try_join";
         for expr in macro_expressions(mac.tokens.clone()) {
             if joins {
@@ -502,9 +561,19 @@ impl Lowerer<'_> {
                     out.extend(targets);
                 }
             }
-            Expr::Match(m) => m.arms.iter().for_each(|arm| self.branch_functions(&arm.body, out)),
+            Expr::Match(m) => m
+                .arms
+                .iter()
+                .for_each(|arm| self.branch_functions(&arm.body, out)),
             Expr::If(i) => {
-                self.branch_functions(&Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: i.then_branch.clone() }), out);
+                self.branch_functions(
+                    &Expr::Block(syn::ExprBlock {
+                        attrs: Vec::new(),
+                        label: None,
+                        block: i.then_branch.clone(),
+                    }),
+                    out,
+                );
                 if let Some((_, otherwise)) = &i.else_branch {
                     self.branch_functions(otherwise, out);
                 }
@@ -535,7 +604,9 @@ impl Lowerer<'_> {
     /// expression is that variable (`handle.await`, `handle.join()`, `join!(handle)`).
     fn join_handle(&mut self, expr: &Expr) {
         let Expr::Path(path) = expr else { return };
-        let Some(ident) = path.path.get_ident() else { return };
+        let Some(ident) = path.path.get_ident() else {
+            return;
+        };
         let name = ident.unraw().to_string();
         if let Some(&(_, site)) = self.handles.iter().rev().find(|(n, _)| *n == name) {
             self.modules[self.current_module].calls[site].joined = true;

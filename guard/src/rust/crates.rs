@@ -25,7 +25,12 @@ fn dependency_renames(manifest: &toml::Table) -> Vec<(String, String)> {
     for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
         tables.extend(manifest.get(key).and_then(|t| t.as_table()));
     }
-    for target in manifest.get("target").and_then(|t| t.as_table()).into_iter().flat_map(|t| t.values()) {
+    for target in manifest
+        .get("target")
+        .and_then(|t| t.as_table())
+        .into_iter()
+        .flat_map(|t| t.values())
+    {
         for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
             tables.extend(target.get(key).and_then(|t| t.as_table()));
         }
@@ -47,7 +52,11 @@ fn crate_ident(name: &str) -> String {
 
 /// Reads a package's crate roots from its manifest. Returns `None` for a
 /// manifest with no `[package]` table (a virtual workspace manifest).
-pub fn read_package(manifest: &Path, text: &str, exists: impl Fn(&Path) -> bool) -> Option<Package> {
+pub fn read_package(
+    manifest: &Path,
+    text: &str,
+    exists: impl Fn(&Path) -> bool,
+) -> Option<Package> {
     let value: toml::Table = text.parse().ok()?;
     let package = value.get("package")?.as_table()?;
     let name = crate_ident(package.get("name")?.as_str()?);
@@ -59,25 +68,45 @@ pub fn read_package(manifest: &Path, text: &str, exists: impl Fn(&Path) -> bool)
         .map_or_else(|| name.clone(), crate_ident);
 
     let mut roots = Vec::new();
-    let lib_path = value.get("lib").and_then(|l| l.get("path")).and_then(|p| p.as_str()).unwrap_or("src/lib.rs");
+    let lib_path = value
+        .get("lib")
+        .and_then(|l| l.get("path"))
+        .and_then(|p| p.as_str())
+        .unwrap_or("src/lib.rs");
     roots.push((dir.join(lib_path), lib_name.clone()));
     roots.push((dir.join("src/main.rs"), lib_name.clone()));
-    for bin in value.get("bin").and_then(|b| b.as_array()).into_iter().flatten() {
-        if let (Some(path), Some(bin_name)) = (bin.get("path").and_then(|p| p.as_str()), bin.get("name").and_then(|n| n.as_str())) {
+    for bin in value
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(path), Some(bin_name)) = (
+            bin.get("path").and_then(|p| p.as_str()),
+            bin.get("name").and_then(|n| n.as_str()),
+        ) {
             roots.push((dir.join(path), crate_ident(bin_name)));
         }
     }
     roots.retain(|(path, _)| exists(path));
 
     let renames = dependency_renames(&value);
-    Some(Package { dir, crate_name: lib_name, roots, renames })
+    Some(Package {
+        dir,
+        crate_name: lib_name,
+        roots,
+        renames,
+    })
 }
 
 /// Returns the crate name a file starts when Cargo's conventions make it a
 /// crate root: `src/bin/x.rs`, `src/bin/x/main.rs`, `tests/x.rs`, `examples/x.rs`, `benches/x.rs`.
 fn conventional_root(package: &Package, file: &Path) -> Option<String> {
     let relative = file.strip_prefix(&package.dir).ok()?;
-    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let stem = |name: &str| crate_ident(name.trim_end_matches(".rs"));
     match parts.as_slice() {
@@ -134,7 +163,9 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
         if file_paths.contains_key(&file) {
             continue;
         }
-        let Some(indices) = by_file.get(&file) else { continue };
+        let Some(indices) = by_file.get(&file) else {
+            continue;
+        };
         file_paths.insert(file.clone(), path.clone());
         for &index in indices {
             let module = &modules[index];
@@ -144,8 +175,15 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
                 child_path.extend(module.inline_path.iter().cloned());
                 child_path.push(name.clone());
                 let candidates = match path_attr {
-                    Some(p) => vec![file.parent().map(Path::to_path_buf).unwrap_or_default().join(p)],
-                    None => vec![dir.join(format!("{name}.rs")), dir.join(name).join("mod.rs")],
+                    Some(p) => vec![file
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default()
+                        .join(p)],
+                    None => vec![
+                        dir.join(format!("{name}.rs")),
+                        dir.join(name).join("mod.rs"),
+                    ],
                 };
                 for candidate in candidates {
                     let candidate = normalize(&candidate);
@@ -159,7 +197,10 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
     }
 
     for (file, indices) in &by_file {
-        let base = file_paths.get(file).cloned().unwrap_or_else(|| fallback_path(file, packages));
+        let base = file_paths
+            .get(file)
+            .cloned()
+            .unwrap_or_else(|| fallback_path(file, packages));
         for &index in indices {
             let module = &mut modules[index];
             module.path = base.clone();
@@ -191,7 +232,9 @@ fn fallback_path(file: &Path, packages: &[Package]) -> Vec<String> {
         .max_by_key(|p| p.dir.components().count());
     let (mut path, relative) = match package {
         Some(p) => {
-            let relative = file.strip_prefix(p.dir.join("src")).unwrap_or_else(|_| file.strip_prefix(&p.dir).unwrap_or(file));
+            let relative = file
+                .strip_prefix(p.dir.join("src"))
+                .unwrap_or_else(|_| file.strip_prefix(&p.dir).unwrap_or(file));
             (vec![p.crate_name.clone()], relative.to_path_buf())
         }
         None => (Vec::new(), file.to_path_buf()),
@@ -201,7 +244,11 @@ fn fallback_path(file: &Path, packages: &[Package]) -> Vec<String> {
         .components()
         .map(|c| crate_ident(&c.as_os_str().to_string_lossy()))
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) && !(path.is_empty() && parts.len() == 1) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) && !(path.is_empty() && parts.len() == 1)
+    {
         parts.pop();
     }
     path.extend(parts);

@@ -27,7 +27,12 @@ fn tokens_contain_ident(tokens: proc_macro2::TokenStream, name: &str) -> bool {
 /// Returns whether attributes mark a test function (`#[test]`, `#[tokio::test]`, `#[rstest]`...).
 pub fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
-        let last = attr.path().segments.last().map(|s| s.ident.unraw().to_string()).unwrap_or_default();
+        let last = attr
+            .path()
+            .segments
+            .last()
+            .map(|s| s.ident.unraw().to_string())
+            .unwrap_or_default();
         last == "test" || last == "rstest" || last == "bench"
     })
 }
@@ -36,7 +41,10 @@ pub fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
 fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|attr| match &attr.meta {
         syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
             _ => None,
         },
         _ => None,
@@ -45,7 +53,11 @@ fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
 
 /// Converts the segments of a `use` path into a [`RawPath`], with `crate`,
 /// `self`, `super` and a leading `::` turned into its base.
-pub fn use_path(segments: &[String], leading_colon: bool, module_has: impl Fn(&str) -> bool) -> RawPath {
+pub fn use_path(
+    segments: &[String],
+    leading_colon: bool,
+    module_has: impl Fn(&str) -> bool,
+) -> RawPath {
     if leading_colon {
         return RawPath::absolute(segments.iter().cloned());
     }
@@ -67,7 +79,11 @@ pub fn use_path(segments: &[String], leading_colon: bool, module_has: impl Fn(&s
 }
 
 /// Collects the names a `use` tree binds as `(local name, or None for a glob; path segments)`.
-pub fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Option<String>, Vec<String>)>) {
+pub fn flatten_use(
+    tree: &UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<(Option<String>, Vec<String>)>,
+) {
     match tree {
         UseTree::Path(path) => {
             prefix.push(path.ident.unraw().to_string());
@@ -123,13 +139,18 @@ impl Lowerer<'_> {
         }
         for (owner, name, ty) in std::mem::take(&mut self.pending_aliases) {
             if let Some(TypeExpr::Named(targets)) = self.type_in_module(&ty, owner) {
-                self.modules[owner].aliases.push(crate::model::Alias { local: name, targets });
+                self.modules[owner].aliases.push(crate::model::Alias {
+                    local: name,
+                    targets,
+                });
             }
         }
         for item in items {
             match item {
                 Item::Mod(item_mod) => self.collect_mod(item_mod, module),
-                Item::Struct(_) | Item::Enum(_) | Item::Union(_) | Item::Trait(_) => self.collect_type(item, module),
+                Item::Struct(_) | Item::Enum(_) | Item::Union(_) | Item::Trait(_) => {
+                    self.collect_type(item, module)
+                }
                 Item::Impl(item_impl) => self.collect_impl(item_impl, module),
                 _ => {}
             }
@@ -154,9 +175,15 @@ impl Lowerer<'_> {
             self.modules[module].other_items.push(name.clone());
         }
         match item {
-            Item::Const(c) => self.pending_variables.push((module, name.clone(), (*c.ty).clone())),
-            Item::Static(s) => self.pending_variables.push((module, name.clone(), (*s.ty).clone())),
-            Item::Type(t) => self.pending_aliases.push((module, name.clone(), (*t.ty).clone())),
+            Item::Const(c) => self
+                .pending_variables
+                .push((module, name.clone(), (*c.ty).clone())),
+            Item::Static(s) => self
+                .pending_variables
+                .push((module, name.clone(), (*s.ty).clone())),
+            Item::Type(t) => self
+                .pending_aliases
+                .push((module, name.clone(), (*t.ty).clone())),
             _ => {}
         }
         self.scopes[module].items.insert(name, kind);
@@ -170,11 +197,15 @@ impl Lowerer<'_> {
 
         for (local, segments) in flat {
             let scope = &self.scopes[module];
-            let target = use_path(&segments, leading_colon, |name| scope.items.contains_key(name));
+            let target = use_path(&segments, leading_colon, |name| {
+                scope.items.contains_key(name)
+            });
             let target = self.expand_use_target(target, module);
             match &local {
                 Some(name) => {
-                    self.scopes[module].imports.insert(name.clone(), target.clone());
+                    self.scopes[module]
+                        .imports
+                        .insert(name.clone(), target.clone());
                 }
                 None => self.scopes[module].globs.push(target.clone()),
             }
@@ -196,9 +227,14 @@ impl Lowerer<'_> {
         if target.base != PathBase::Absolute {
             return vec![target];
         }
-        let Some(first) = target.segments.first() else { return vec![target] };
+        let Some(first) = target.segments.first() else {
+            return vec![target];
+        };
         match self.scopes[module].imports.get(first) {
-            Some(bases) => bases.iter().map(|base| base.join(target.segments[1..].iter().cloned())).collect(),
+            Some(bases) => bases
+                .iter()
+                .map(|base| base.join(target.segments[1..].iter().cloned()))
+                .collect(),
             None => vec![target],
         }
     }
@@ -206,7 +242,9 @@ impl Lowerer<'_> {
     fn collect_mod(&mut self, item_mod: &syn::ItemMod, module: usize) {
         let name = item_mod.ident.unraw().to_string();
         let Some((_, items)) = &item_mod.content else {
-            self.modules[module].child_files.push((name, path_attribute(&item_mod.attrs)));
+            self.modules[module]
+                .child_files
+                .push((name, path_attribute(&item_mod.attrs)));
             return;
         };
 
@@ -218,7 +256,8 @@ impl Lowerer<'_> {
         self.modules.push(child);
         self.scopes.push(Default::default());
         let index = self.modules.len() - 1;
-        self.inline_index.insert(item_mod.ident.span().start(), index);
+        self.inline_index
+            .insert(item_mod.ident.span().start(), index);
         self.collect_module(items, index);
     }
 
@@ -229,16 +268,33 @@ impl Lowerer<'_> {
         } else {
             RawPath::absolute([name.clone()])
         };
-        let alias = extern_crate.rename.as_ref().map_or(name, |(_, ident)| ident.unraw().to_string());
-        self.scopes[module].imports.insert(alias.clone(), vec![target.clone()]);
+        let alias = extern_crate
+            .rename
+            .as_ref()
+            .map_or(name, |(_, ident)| ident.unraw().to_string());
+        self.scopes[module]
+            .imports
+            .insert(alias.clone(), vec![target.clone()]);
         self.modules[module].crate_aliases.push((alias, target));
     }
 
     fn collect_type(&mut self, item: &Item, module: usize) {
         let (ident, fields, is_trait, trait_methods, bases) = match item {
-            Item::Struct(s) => (&s.ident, self.field_types(&s.fields, module), false, Vec::new(), Vec::new()),
+            Item::Struct(s) => (
+                &s.ident,
+                self.field_types(&s.fields, module),
+                false,
+                Vec::new(),
+                Vec::new(),
+            ),
             Item::Enum(e) => (&e.ident, Vec::new(), false, Vec::new(), Vec::new()),
-            Item::Union(u) => (&u.ident, self.named_field_types(u.fields.named.iter(), module), false, Vec::new(), Vec::new()),
+            Item::Union(u) => (
+                &u.ident,
+                self.named_field_types(u.fields.named.iter(), module),
+                false,
+                Vec::new(),
+                Vec::new(),
+            ),
             Item::Trait(t) => {
                 let methods = t
                     .items
@@ -252,7 +308,9 @@ impl Lowerer<'_> {
                     .supertraits
                     .iter()
                     .filter_map(|b| match b {
-                        syn::TypeParamBound::Trait(tb) => Some(self.resolve_in_module(&tb.path, module)),
+                        syn::TypeParamBound::Trait(tb) => {
+                            Some(self.resolve_in_module(&tb.path, module))
+                        }
                         _ => None,
                     })
                     .collect();
@@ -285,16 +343,33 @@ impl Lowerer<'_> {
         }
     }
 
-    fn named_field_types<'f>(&self, fields: impl Iterator<Item = &'f syn::Field>, module: usize) -> Vec<(String, TypeExpr)> {
+    fn named_field_types<'f>(
+        &self,
+        fields: impl Iterator<Item = &'f syn::Field>,
+        module: usize,
+    ) -> Vec<(String, TypeExpr)> {
         fields
-            .filter_map(|f| Some((f.ident.as_ref()?.unraw().to_string(), self.type_in_module(&f.ty, module)?)))
+            .filter_map(|f| {
+                Some((
+                    f.ident.as_ref()?.unraw().to_string(),
+                    self.type_in_module(&f.ty, module)?,
+                ))
+            })
             .collect()
     }
 
     fn collect_impl(&mut self, item_impl: &syn::ItemImpl, module: usize) {
-        let Some((_, trait_path, _)) = &item_impl.trait_ else { return };
-        let Some(TypeExpr::Named(self_type)) = self.type_in_module(&item_impl.self_ty, module) else { return };
+        let Some((_, trait_path, _)) = &item_impl.trait_ else {
+            return;
+        };
+        let Some(TypeExpr::Named(self_type)) = self.type_in_module(&item_impl.self_ty, module)
+        else {
+            return;
+        };
         let trait_path = self.resolve_in_module(trait_path, module);
-        self.modules[module].trait_impls.push(TraitImpl { self_type, trait_path });
+        self.modules[module].trait_impls.push(TraitImpl {
+            self_type,
+            trait_path,
+        });
     }
 }

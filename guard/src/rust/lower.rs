@@ -12,8 +12,24 @@ use crate::source::SourceFile;
 
 /// Wrapper types that type inference unwraps: a method called on `Arc<T>` is a method of `T`.
 const WRAPPERS: &[&str] = &[
-    "Arc", "Rc", "Box", "Option", "Result", "Mutex", "RwLock", "RefCell", "Cell", "Pin", "Cow",
-    "MutexGuard", "RwLockReadGuard", "RwLockWriteGuard", "Weak", "OnceCell", "OnceLock", "LazyLock",
+    "Arc",
+    "Rc",
+    "Box",
+    "Option",
+    "Result",
+    "Mutex",
+    "RwLock",
+    "RefCell",
+    "Cell",
+    "Pin",
+    "Cow",
+    "MutexGuard",
+    "RwLockReadGuard",
+    "RwLockWriteGuard",
+    "Weak",
+    "OnceCell",
+    "OnceLock",
+    "LazyLock",
 ];
 
 /// The state of lowering one file.
@@ -73,25 +89,48 @@ impl<'a> Lowerer<'a> {
         let end = span.end();
         let start_byte = self.file.offset_of(start.line, start.column);
         let end_byte = self.file.offset_of(end.line, end.column).max(start_byte);
-        Span { bytes: start_byte..end_byte, line: start.line, column: start.column + 1 }
+        Span {
+            bytes: start_byte..end_byte,
+            line: start.line,
+            column: start.column + 1,
+        }
     }
 
     /// Resolves a path written in the current scope.
     pub fn resolve(&self, path: &syn::Path) -> Lookup {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
-        self.resolve_segments(&segments, path.leading_colon.is_some(), self.current_module, &self.blocks)
+        let segments: Vec<String> = path
+            .segments
+            .iter()
+            .map(|s| s.ident.unraw().to_string())
+            .collect();
+        self.resolve_segments(
+            &segments,
+            path.leading_colon.is_some(),
+            self.current_module,
+            &self.blocks,
+        )
     }
 
     /// Resolves a path written at the top level of a module.
     pub fn resolve_in_module(&self, path: &syn::Path, module: usize) -> Candidates {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
+        let segments: Vec<String> = path
+            .segments
+            .iter()
+            .map(|s| s.ident.unraw().to_string())
+            .collect();
         match self.resolve_segments(&segments, path.leading_colon.is_some(), module, &[]) {
             Lookup::Items(candidates) => candidates,
             Lookup::Variable(_) => Vec::new(),
         }
     }
 
-    fn resolve_segments(&self, segments: &[String], leading_colon: bool, module: usize, blocks: &[BlockScope]) -> Lookup {
+    fn resolve_segments(
+        &self,
+        segments: &[String],
+        leading_colon: bool,
+        module: usize,
+        blocks: &[BlockScope],
+    ) -> Lookup {
         if segments.is_empty() {
             return Lookup::Items(Vec::new());
         }
@@ -100,16 +139,32 @@ impl<'a> Lowerer<'a> {
         }
         match segments[0].as_str() {
             "crate" => {
-                return Lookup::Items(vec![RawPath::new(PathBase::CrateRoot, segments[1..].to_vec())]);
+                return Lookup::Items(vec![RawPath::new(
+                    PathBase::CrateRoot,
+                    segments[1..].to_vec(),
+                )]);
             }
             "self" | "super" if segments.len() > 1 || segments[0] == "super" => {
                 let skip = usize::from(segments[0] == "self");
-                let up = segments[skip..].iter().take_while(|s| *s == "super").count();
-                return Lookup::Items(vec![RawPath::new(PathBase::Module { up }, segments[skip + up..].to_vec())]);
+                let up = segments[skip..]
+                    .iter()
+                    .take_while(|s| *s == "super")
+                    .count();
+                return Lookup::Items(vec![RawPath::new(
+                    PathBase::Module { up },
+                    segments[skip + up..].to_vec(),
+                )]);
             }
             "Self" => {
-                let Some(self_type) = &self.self_type else { return Lookup::Items(Vec::new()) };
-                return Lookup::Items(self_type.iter().map(|p| p.join(segments[1..].iter().cloned())).collect());
+                let Some(self_type) = &self.self_type else {
+                    return Lookup::Items(Vec::new());
+                };
+                return Lookup::Items(
+                    self_type
+                        .iter()
+                        .map(|p| p.join(segments[1..].iter().cloned()))
+                        .collect(),
+                );
             }
             _ => {}
         }
@@ -131,20 +186,40 @@ impl<'a> Lowerer<'a> {
         self.convert_type(ty, module, &[])
     }
 
-    fn convert_type(&self, ty: &syn::Type, module: usize, blocks: &[BlockScope]) -> Option<TypeExpr> {
+    fn convert_type(
+        &self,
+        ty: &syn::Type,
+        module: usize,
+        blocks: &[BlockScope],
+    ) -> Option<TypeExpr> {
         match ty {
             syn::Type::Reference(r) => self.convert_type(&r.elem, module, blocks),
             syn::Type::Paren(p) => self.convert_type(&p.elem, module, blocks),
             syn::Type::Group(g) => self.convert_type(&g.elem, module, blocks),
             syn::Type::Ptr(p) => self.convert_type(&p.elem, module, blocks),
-            syn::Type::TraitObject(t) => Some(TypeExpr::Bounded(self.bounds(t.bounds.iter(), module, blocks))),
-            syn::Type::ImplTrait(t) => Some(TypeExpr::Bounded(self.bounds(t.bounds.iter(), module, blocks))),
-            syn::Type::Path(p) if p.qself.is_none() => self.convert_path_type(&p.path, module, blocks),
+            syn::Type::TraitObject(t) => Some(TypeExpr::Bounded(self.bounds(
+                t.bounds.iter(),
+                module,
+                blocks,
+            ))),
+            syn::Type::ImplTrait(t) => Some(TypeExpr::Bounded(self.bounds(
+                t.bounds.iter(),
+                module,
+                blocks,
+            ))),
+            syn::Type::Path(p) if p.qself.is_none() => {
+                self.convert_path_type(&p.path, module, blocks)
+            }
             _ => None,
         }
     }
 
-    fn convert_path_type(&self, path: &syn::Path, module: usize, blocks: &[BlockScope]) -> Option<TypeExpr> {
+    fn convert_path_type(
+        &self,
+        path: &syn::Path,
+        module: usize,
+        blocks: &[BlockScope],
+    ) -> Option<TypeExpr> {
         let last = path.segments.last()?;
         let name = last.ident.unraw().to_string();
 
@@ -165,9 +240,15 @@ impl<'a> Lowerer<'a> {
             }
         }
 
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
+        let segments: Vec<String> = path
+            .segments
+            .iter()
+            .map(|s| s.ident.unraw().to_string())
+            .collect();
         match self.resolve_segments(&segments, path.leading_colon.is_some(), module, blocks) {
-            Lookup::Items(candidates) if !candidates.is_empty() => Some(TypeExpr::Named(candidates)),
+            Lookup::Items(candidates) if !candidates.is_empty() => {
+                Some(TypeExpr::Named(candidates))
+            }
             _ => None,
         }
     }
@@ -182,8 +263,18 @@ impl<'a> Lowerer<'a> {
         bounds
             .filter_map(|bound| match bound {
                 syn::TypeParamBound::Trait(t) => {
-                    let segments: Vec<String> = t.path.segments.iter().map(|s| s.ident.unraw().to_string()).collect();
-                    match self.resolve_segments(&segments, t.path.leading_colon.is_some(), module, blocks) {
+                    let segments: Vec<String> = t
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.unraw().to_string())
+                        .collect();
+                    match self.resolve_segments(
+                        &segments,
+                        t.path.leading_colon.is_some(),
+                        module,
+                        blocks,
+                    ) {
                         Lookup::Items(c) if !c.is_empty() => Some(c),
                         _ => None,
                     }
@@ -198,15 +289,27 @@ impl<'a> Lowerer<'a> {
         let mut bounds: HashMap<String, Vec<Candidates>> = HashMap::new();
         for param in generics.type_params() {
             let found = self.bounds(param.bounds.iter(), self.current_module, &self.blocks);
-            bounds.entry(param.ident.unraw().to_string()).or_default().extend(found);
+            bounds
+                .entry(param.ident.unraw().to_string())
+                .or_default()
+                .extend(found);
         }
         if let Some(where_clause) = &generics.where_clause {
             for predicate in &where_clause.predicates {
-                let syn::WherePredicate::Type(predicate) = predicate else { continue };
-                let syn::Type::Path(p) = &predicate.bounded_ty else { continue };
-                let Some(ident) = p.path.get_ident() else { continue };
+                let syn::WherePredicate::Type(predicate) = predicate else {
+                    continue;
+                };
+                let syn::Type::Path(p) = &predicate.bounded_ty else {
+                    continue;
+                };
+                let Some(ident) = p.path.get_ident() else {
+                    continue;
+                };
                 let found = self.bounds(predicate.bounds.iter(), self.current_module, &self.blocks);
-                bounds.entry(ident.unraw().to_string()).or_default().extend(found);
+                bounds
+                    .entry(ident.unraw().to_string())
+                    .or_default()
+                    .extend(found);
             }
         }
         self.generics.push(bounds);
@@ -229,7 +332,9 @@ impl<'a> Lowerer<'a> {
                 }
                 match self.resolve(&p.path) {
                     Lookup::Variable(ty) => ty,
-                    Lookup::Items(candidates) if !candidates.is_empty() => Some(TypeExpr::Variable(candidates)),
+                    Lookup::Items(candidates) if !candidates.is_empty() => {
+                        Some(TypeExpr::Variable(candidates))
+                    }
                     Lookup::Items(_) => None,
                 }
             }
@@ -242,12 +347,18 @@ impl<'a> Lowerer<'a> {
                 Some(TypeExpr::Field(Box::new(base), member))
             }
             Expr::Call(call) => {
-                let Expr::Path(p) = &*call.func else { return None };
-                let Lookup::Items(candidates) = self.resolve(&p.path) else { return None };
+                let Expr::Path(p) = &*call.func else {
+                    return None;
+                };
+                let Lookup::Items(candidates) = self.resolve(&p.path) else {
+                    return None;
+                };
                 Some(TypeExpr::Returned(Box::new(Callee::Path(candidates))))
             }
             Expr::Struct(s) => match self.resolve(&s.path) {
-                Lookup::Items(candidates) if !candidates.is_empty() => Some(TypeExpr::Named(candidates)),
+                Lookup::Items(candidates) if !candidates.is_empty() => {
+                    Some(TypeExpr::Named(candidates))
+                }
                 _ => None,
             },
             Expr::MethodCall(call) => {
@@ -256,7 +367,10 @@ impl<'a> Lowerer<'a> {
                 if is_identity_method(&method) {
                     return Some(receiver);
                 }
-                Some(TypeExpr::Returned(Box::new(Callee::Method { receiver, segments: vec![method] })))
+                Some(TypeExpr::Returned(Box::new(Callee::Method {
+                    receiver,
+                    segments: vec![method],
+                })))
             }
             Expr::Reference(r) => self.expr_type(&r.expr),
             Expr::Paren(p) => self.expr_type(&p.expr),
@@ -274,7 +388,20 @@ impl<'a> Lowerer<'a> {
 fn is_identity_method(name: &str) -> bool {
     matches!(
         name,
-        "clone" | "unwrap" | "expect" | "as_ref" | "as_mut" | "borrow" | "borrow_mut" | "lock" | "read" | "write"
-            | "to_owned" | "unwrap_or_default" | "get_or_init" | "deref" | "into_inner"
+        "clone"
+            | "unwrap"
+            | "expect"
+            | "as_ref"
+            | "as_mut"
+            | "borrow"
+            | "borrow_mut"
+            | "lock"
+            | "read"
+            | "write"
+            | "to_owned"
+            | "unwrap_or_default"
+            | "get_or_init"
+            | "deref"
+            | "into_inner"
     )
 }

@@ -17,9 +17,16 @@ pub fn macro_expressions(tokens: TokenStream) -> Vec<Expr> {
         return list.into_iter().collect();
     }
     if let Ok(block) = syn::parse2::<syn::Block>(braced(tokens.clone())) {
-        return vec![Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block })];
+        return vec![Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block,
+        })];
     }
-    split_top_level(tokens).into_iter().filter_map(|chunk| syn::parse2::<Expr>(chunk).ok()).collect()
+    split_top_level(tokens)
+        .into_iter()
+        .filter_map(|chunk| syn::parse2::<Expr>(chunk).ok())
+        .collect()
 }
 
 fn braced(tokens: TokenStream) -> TokenStream {
@@ -38,14 +45,17 @@ fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
             let separator = match punct.as_char() {
                 ',' | ';' => true,
                 '=' if punct.spacing() == Spacing::Joint => {
-                    if matches!(trees.peek(), Some(TokenTree::Punct(next)) if next.as_char() == '>') {
+                    if matches!(trees.peek(), Some(TokenTree::Punct(next)) if next.as_char() == '>')
+                    {
                         trees.next();
                         true
                     } else {
                         false
                     }
                 }
-                '=' => !matches!(current.last(), Some(TokenTree::Punct(p)) if matches!(p.as_char(), '=' | '!' | '<' | '>') && p.spacing() == Spacing::Joint),
+                '=' => {
+                    !matches!(current.last(), Some(TokenTree::Punct(p)) if matches!(p.as_char(), '=' | '!' | '<' | '>') && p.spacing() == Spacing::Joint)
+                }
                 _ => false,
             };
             if separator {

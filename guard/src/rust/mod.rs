@@ -31,8 +31,14 @@ impl Frontend for RustFrontend {
 
     fn lower(&self, file: &SourceFile) -> Lowered {
         match parse(file) {
-            Ok(syntax) => Lowered { modules: lower_file(file, &syntax), errors: Vec::new() },
-            Err(error) => Lowered { modules: Vec::new(), errors: vec![error] },
+            Ok(syntax) => Lowered {
+                modules: lower_file(file, &syntax),
+                errors: Vec::new(),
+            },
+            Err(error) => Lowered {
+                modules: Vec::new(),
+                errors: vec![error],
+            },
         }
     }
 }
@@ -41,14 +47,19 @@ fn parse(file: &SourceFile) -> Result<syn::File, ParseFailure> {
     let depth = nesting_depth(file.text.as_bytes());
     if depth > MAX_NESTING {
         return Err(ParseFailure {
-            message: format!("brackets nest {depth} levels deep, more than the limit of {MAX_NESTING}"),
+            message: format!(
+                "brackets nest {depth} levels deep, more than the limit of {MAX_NESTING}"
+            ),
             span: None,
         });
     }
     syn::parse_file(&file.text).map_err(|e| {
         let start = e.span().start();
         let at = file.offset_of(start.line, start.column);
-        ParseFailure { message: e.to_string(), span: Some(file.span(at..at)) }
+        ParseFailure {
+            message: e.to_string(),
+            span: Some(file.span(at..at)),
+        }
     })
 }
 
@@ -77,7 +88,9 @@ fn nesting_depth(text: &[u8]) -> usize {
                 i = skip_string(text, i + 1);
                 continue;
             }
-            b'r' if matches!(text.get(i + 1), Some(b'"' | b'#')) && (i == 0 || !is_ident_byte(text[i - 1])) => {
+            b'r' if matches!(text.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !is_ident_byte(text[i - 1])) =>
+            {
                 i = skip_raw_string(text, i + 1);
                 continue;
             }
@@ -97,7 +110,10 @@ fn is_ident_byte(byte: u8) -> bool {
 }
 
 fn memchr_from(text: &[u8], needle: u8, from: usize) -> usize {
-    text[from..].iter().position(|&b| b == needle).map_or(text.len(), |p| from + p)
+    text[from..]
+        .iter()
+        .position(|&b| b == needle)
+        .map_or(text.len(), |p| from + p)
 }
 
 fn skip_block_comment(text: &[u8], mut i: usize) -> usize {
@@ -136,7 +152,14 @@ fn skip_raw_string(text: &[u8], mut i: usize) -> usize {
     }
     i += 1;
     while i < text.len() {
-        if text[i] == b'"' && text[i + 1..].iter().take(hashes).filter(|&&b| b == b'#').count() == hashes {
+        if text[i] == b'"'
+            && text[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&b| b == b'#')
+                .count()
+                == hashes
+        {
             return i + 1 + hashes;
         }
         i += 1;

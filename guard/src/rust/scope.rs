@@ -53,15 +53,52 @@ pub enum Lookup {
 
 /// Names of the standard prelude that are types, traits or functions, not crates.
 const PRELUDE: &[&str] = &[
-    "Box", "Vec", "String", "Option", "Some", "None", "Result", "Ok", "Err", "ToString", "ToOwned",
-    "Clone", "Copy", "Default", "Drop", "Fn", "FnMut", "FnOnce", "Iterator", "IntoIterator",
-    "Extend", "From", "Into", "TryFrom", "TryInto", "PartialEq", "Eq", "PartialOrd", "Ord",
-    "AsRef", "AsMut", "Send", "Sync", "Sized", "Unpin", "drop", "std", "core", "alloc",
+    "Box",
+    "Vec",
+    "String",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "From",
+    "Into",
+    "TryFrom",
+    "TryInto",
+    "PartialEq",
+    "Eq",
+    "PartialOrd",
+    "Ord",
+    "AsRef",
+    "AsMut",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "drop",
+    "std",
+    "core",
+    "alloc",
 ];
 
 /// Appends `rest` to each of the paths a name resolves to.
 fn extend(base: &Candidates, rest: &[String]) -> Candidates {
-    base.iter().map(|path| path.join(rest.iter().cloned())).collect()
+    base.iter()
+        .map(|path| path.join(rest.iter().cloned()))
+        .collect()
 }
 
 /// Appends `segments` to each glob target, marking the results as reached through a glob.
@@ -86,12 +123,17 @@ pub fn lookup(blocks: &[BlockScope], module: &ModuleScope, segments: &[String]) 
     for block in blocks.iter().rev() {
         match block.names.get(first) {
             Some(Local::Value(ty)) => return Lookup::Variable(ty.clone()),
-            Some(Local::Function(targets)) if rest.is_empty() => return Lookup::Items(targets.clone()),
+            Some(Local::Function(targets)) if rest.is_empty() => {
+                return Lookup::Items(targets.clone())
+            }
             Some(Local::Function(_)) => return Lookup::Variable(None),
             Some(Local::Item(targets)) => return Lookup::Items(extend(targets, rest)),
             None => {}
         }
-        if !block.globs.is_empty() && !module.items.contains_key(first) && !module.imports.contains_key(first) {
+        if !block.globs.is_empty()
+            && !module.items.contains_key(first)
+            && !module.imports.contains_key(first)
+        {
             let mut candidates = extend_glob(&block.globs, segments);
             candidates.push(RawPath::absolute(segments.iter().cloned()));
             return Lookup::Items(candidates);

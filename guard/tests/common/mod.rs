@@ -9,7 +9,9 @@ use std::process::Command;
 
 /// The folder of a fixture project under `tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// The output and exit code of one run of the guard.
@@ -21,7 +23,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("invalid JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "invalid JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// Returns `file:line` of every finding.
@@ -54,8 +61,14 @@ pub fn run_guard(dir: &Path, args: &[&str]) -> Run {
 pub fn marked_lines(root: &Path) -> BTreeSet<String> {
     let mut marked = BTreeSet::new();
     for entry in walk(root) {
-        let Ok(text) = std::fs::read_to_string(&entry) else { continue };
-        let relative = entry.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let Ok(text) = std::fs::read_to_string(&entry) else {
+            continue;
+        };
+        let relative = entry
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         for (i, line) in text.lines().enumerate() {
             if line.contains("//~ found") || line.contains("#~ found") {
                 marked.insert(format!("{relative}:{}", i + 1));
@@ -67,7 +80,9 @@ pub fn marked_lines(root: &Path) -> BTreeSet<String> {
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return files };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -88,7 +103,19 @@ pub fn assert_findings_match_markers(name: &str) {
 
     let missed: Vec<_> = expected.difference(&found).collect();
     let extra: Vec<_> = found.difference(&expected).collect();
-    assert!(missed.is_empty(), "marked but not found in {name}: {missed:#?}\nstderr: {}", run.stderr);
-    assert!(extra.is_empty(), "found but not marked in {name}: {extra:#?}");
-    assert_eq!(run.code, if expected.is_empty() { 0 } else { 1 }, "exit code; stderr: {}", run.stderr);
+    assert!(
+        missed.is_empty(),
+        "marked but not found in {name}: {missed:#?}\nstderr: {}",
+        run.stderr
+    );
+    assert!(
+        extra.is_empty(),
+        "found but not marked in {name}: {extra:#?}"
+    );
+    assert_eq!(
+        run.code,
+        if expected.is_empty() { 0 } else { 1 },
+        "exit code; stderr: {}",
+        run.stderr
+    );
 }
