@@ -70,25 +70,35 @@ impl RuleKind for TransitiveCall {
             return;
         }
         let graph = analysis.call_graph(config);
-        for ban in &rule.bans {
-            let reach = graph.reach(analysis, config, ban);
-            for (m, module) in analysis.index.modules.iter().enumerate() {
-                if !file_in_scope(rule, module) {
+        let reaches: Vec<_> = rule
+            .bans
+            .iter()
+            .map(|ban| graph.reach(analysis, config, ban))
+            .collect();
+        for (m, module) in analysis.index.modules.iter().enumerate() {
+            if !file_in_scope(rule, module) {
+                continue;
+            }
+            for (s, site) in module.calls.iter().enumerate() {
+                let names = &analysis.resolved[m][s];
+                if names.is_empty()
+                    || !site_in_scope(rule, module, site)
+                    || handed_off(analysis, config, m, s)
+                {
                     continue;
                 }
-                for (s, site) in module.calls.iter().enumerate() {
-                    let names = &analysis.resolved[m][s];
-                    if names.is_empty()
-                        || !site_in_scope(rule, module, site)
-                        || matching_name(analysis, module, ban, names).is_some()
-                        || handed_off(analysis, config, m, s)
-                    {
+                let targets = targets_of(analysis, &graph.overriders, names);
+                if targets.is_empty() {
+                    continue;
+                }
+                for (ban, reach) in rule.bans.iter().zip(&reaches) {
+                    if matching_name(analysis, module, ban, names).is_some() {
                         continue;
                     }
-                    let nearest = targets_of(analysis, &graph.overriders, names)
-                        .into_iter()
+                    let nearest = targets
+                        .iter()
                         .filter_map(|(target, note)| {
-                            Some((reach.distance[graph.number(target)]?, target, note))
+                            Some((reach.distance[graph.number(*target)]?, *target, note))
                         })
                         .min_by_key(|(distance, _, _)| *distance);
                     let Some((distance, target, note)) = nearest else {
@@ -98,7 +108,7 @@ impl RuleKind for TransitiveCall {
                         continue;
                     }
 
-                    let mut chain = chain_from(analysis, graph, &reach, target);
+                    let mut chain = chain_from(analysis, graph, reach, target);
                     if let (Some(note), Some(first)) = (note, chain.first_mut()) {
                         first.note.get_or_insert_with(|| note.to_string());
                     }
