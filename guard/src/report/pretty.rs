@@ -56,7 +56,11 @@ fn handler(color: bool) -> GraphicalReportHandler {
 }
 
 fn finding_report(finding: &Finding, text: String) -> FindingReport {
-    let mut label = format!("calls `{}`", finding.callee);
+    let mut label = match finding.chain.len() {
+        0 => format!("calls `{}`", finding.callee),
+        1 => format!("reaches `{}` through 1 call", finding.callee),
+        hops => format!("reaches `{}` through {hops} calls", finding.callee),
+    };
     if let Some(reason) = &finding.reason {
         label.push_str(&format!(": {reason}"));
     }
@@ -139,7 +143,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome<'_>) -> std::io::Result<()> 
             &mut rendered,
             &finding_report(finding, text_of(&finding.file)),
         );
-        write!(out, "{rendered}")?;
+        writeln!(out, "{rendered}")?;
     }
     Ok(())
 }
