@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use crate::config::{Ban, Config};
+use crate::config::{Ban, Config, Globs};
 use crate::engine::Analysis;
 use crate::index::{FunctionId, QualifiedName};
 use crate::model::Language;
@@ -109,14 +109,31 @@ impl CallGraph {
     }
 
     /// Computes, for one ban, the shortest chain from every function to a banned call.
-    pub fn reach(&self, analysis: &Analysis, config: &Config, ban: &Ban) -> Reach {
+    ///
+    /// Functions in files that `stop` matches are neither sinks nor steps of a
+    /// chain: a gateway rule's allowed files end the walk.
+    pub fn reach(
+        &self,
+        analysis: &Analysis,
+        config: &Config,
+        ban: &Ban,
+        stop: Option<&Globs>,
+    ) -> Reach {
         let crates = analysis.index.roots(Language::Rust);
         let mut distance = vec![None; self.ids.len()];
         let mut step = vec![None; self.ids.len()];
         let mut queue = VecDeque::new();
 
+        let stopped: Vec<bool> = analysis
+            .index
+            .modules
+            .iter()
+            .map(|module| {
+                stop.is_some_and(|globs| globs.is_match(&crate::source::display_path(&module.file)))
+            })
+            .collect();
         for (m, module) in analysis.index.modules.iter().enumerate() {
-            if !ban.pattern.applies_to(module.language) {
+            if !ban.pattern.applies_to(module.language) || stopped[m] {
                 continue;
             }
             for (s, site) in module.calls.iter().enumerate() {
@@ -148,7 +165,7 @@ impl CallGraph {
         while let Some(current) = queue.pop_front() {
             let next_distance = distance[current].map(|d| d + 1);
             for &(caller, edge) in &self.reverse[current] {
-                if distance[caller].is_none() {
+                if distance[caller].is_none() && !stopped[self.ids[caller].module] {
                     distance[caller] = next_distance;
                     step[caller] = Some(Step::Call { edge });
                     queue.push_back(caller);

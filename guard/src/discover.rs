@@ -11,6 +11,8 @@ use crate::source::display_path;
 pub struct Discovered {
     pub sources: Vec<PathBuf>,
     pub manifests: Vec<PathBuf>,
+    /// Folders and files the walk could not read, with the error.
+    pub errors: Vec<(PathBuf, String)>,
 }
 
 /// Walks the root. `is_source` decides which files a frontend reads.
@@ -23,7 +25,14 @@ pub fn discover(root: &Path, exclude: &Globs, is_source: impl Fn(&Path) -> bool)
         .filter_entry(|entry| entry.file_name() != ".git")
         .build();
 
-    for entry in walker.flatten() {
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                found.errors.push(walk_error_path(root, &error));
+                continue;
+            }
+        };
         let Some(file_type) = entry.file_type() else {
             continue;
         };
@@ -53,4 +62,21 @@ pub fn discover(root: &Path, exclude: &Globs, is_source: impl Fn(&Path) -> bool)
     found.sources.sort();
     found.manifests.sort();
     found
+}
+
+/// Returns the path a walk error is about, relative to the root, and its message.
+fn walk_error_path(root: &Path, error: &ignore::Error) -> (PathBuf, String) {
+    fn path_of(error: &ignore::Error) -> Option<&Path> {
+        match error {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            _ => None,
+        }
+    }
+    let path = path_of(error)
+        .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
+        .unwrap_or_default();
+    (path, error.to_string())
 }

@@ -128,7 +128,17 @@ fn analyze_in_pool(config: &Config) -> Analysis {
     timer.phase("select Python files");
 
     let mut modules = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors: Vec<FileError> = discovered
+        .errors
+        .iter()
+        .map(|(path, message)| {
+            FileError::new(
+                display_path(path),
+                None,
+                format!("cannot read: {message}; the files below it were not checked"),
+            )
+        })
+        .collect();
     let mut cache_keys = HashMap::new();
     let mut cache_changed = false;
     while !batch.is_empty() {

@@ -52,7 +52,8 @@ pub fn explain_path(config: &Config, query: &str) -> i32 {
         let mut reached = 0;
         for rule in &config.rules {
             for ban in &rule.bans {
-                let reach = graph.reach(&analysis, config, ban);
+                let reach =
+                    graph.reach(&analysis, config, ban, rule.gateway.then_some(&rule.allow));
                 let Some(distance) = reach.distance[graph.number(id)] else {
                     continue;
                 };

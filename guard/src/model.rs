@@ -107,6 +107,15 @@ pub enum TypeExpr {
     /// The type of a module-level variable named by the path (a Rust `static`
     /// or `const`, a Python module-level assignment).
     Variable(Candidates),
+    /// A lock (`Mutex<T>`, `RwLock<T>`, `RefCell<T>`): its own methods are the
+    /// lock's, and locking it gives the inner type.
+    Guarded {
+        lock: Candidates,
+        inner: Box<TypeExpr>,
+    },
+    /// What locking or borrowing a value gives: the inner type of a lock, or
+    /// the value's own type for anything else.
+    Unwrapped(Box<TypeExpr>),
     /// A value whose type the frontend could not tell.
     Unknown,
 }
@@ -150,6 +159,10 @@ pub struct CallSite {
     /// The callee of the call this site is an argument of, when it is passed
     /// to one: hand-off boundaries (`tokio::spawn(f())`, `task.delay(...)`) use it.
     pub argument_of: Option<usize>,
+    /// Whether a closure, async block or lambda lies between this site and the
+    /// call named by `argument_of`: the site then runs when that closure runs,
+    /// not when the arguments are evaluated. Passed function references are deferred too.
+    pub deferred: bool,
     /// Whether the same function awaits or joins what the call returns
     /// (`tokio::spawn(f).await`, `handle.join()`): such a call hands nothing off.
     pub joined: bool,
@@ -246,8 +259,9 @@ pub struct Module {
     pub crate_aliases: Vec<(String, RawPath)>,
     /// Python's `__all__`, when the module defines it as a literal list.
     pub exports: Option<Vec<String>>,
-    /// Rust `mod` declarations that live in other files: `(name, #[path] value)`.
-    pub child_files: Vec<(String, Option<String>)>,
+    /// Rust `mod` declarations that live in other files: `(name, #[path] value,
+    /// whether the module is test code)`.
+    pub child_files: Vec<(String, Option<String>, bool)>,
     /// For an inline Rust module (`mod x { .. }`), its path below the file's module.
     pub inline_path: Vec<String>,
     /// Whether the whole module is test code (`#[cfg(test)] mod tests`).

@@ -458,3 +458,28 @@ fn check_dot_reports_whole_root() {
         ["src/hot.rs:1"]
     );
 }
+
+#[test]
+fn gateway_walk_stops_at_gateway() {
+    let rules = r#"
+[[rule]]
+id = "model-only-in-gateway"
+only-in = ["src/gateway.rs"]
+[[rule.forbid]]
+path = "reqwest::**"
+"#;
+    let dir = project(&[
+        ("rules.toml", rules),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "pub mod gateway;\npub mod web;\npub mod helper;\n"),
+        ("src/gateway.rs", "pub async fn ask() { reqwest::get(\"http://127.0.0.1\").await; }\n"),
+        ("src/helper.rs", "pub async fn fetch() { reqwest::get(\"http://127.0.0.1\").await; }\n"),
+        (
+            "src/web.rs",
+            "pub async fn page() {\n    crate::gateway::ask().await;\n    crate::helper::fetch().await;\n}\n",
+        ),
+    ]);
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    let lines: Vec<String> = run.finding_lines().into_iter().collect();
+    assert_eq!(lines, ["src/helper.rs:1", "src/web.rs:3"]);
+}

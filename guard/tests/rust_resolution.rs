@@ -29,3 +29,8 @@ fn direct_call_reports_reason_and_replacement() {
     assert_eq!(finding["replacement"], "dispatch a task");
     assert_eq!(finding["column"], 17);
 }
+
+#[test]
+fn edge_fixture_matches_markers() {
+    assert_findings_match_markers("rust/edge");
+}

@@ -13,6 +13,18 @@ pub struct ResolvedType {
     pub path: QualifiedName,
     /// The value is any type bounded by this trait (`dyn Trait`, `impl Trait`, `T: Trait`).
     pub bound: bool,
+    /// For a lock type, the types locking it gives.
+    pub inner: Vec<ResolvedType>,
+}
+
+impl ResolvedType {
+    pub fn new(path: QualifiedName, bound: bool) -> Self {
+        ResolvedType {
+            path,
+            bound,
+            inner: Vec::new(),
+        }
+    }
 }
 
 impl Index {
@@ -38,12 +50,12 @@ impl Index {
                     self.alias_targets(module, &path)
                         .unwrap_or_else(|| vec![path])
                 })
-                .map(|path| ResolvedType { path, bound: false })
+                .map(|path| ResolvedType::new(path, false))
                 .collect(),
             TypeExpr::Bounded(traits) => traits
                 .iter()
                 .flat_map(|t| self.resolve_candidates(module, t))
-                .map(|path| ResolvedType { path, bound: true })
+                .map(|path| ResolvedType::new(path, true))
                 .collect(),
             TypeExpr::Field(inner, field) => {
                 let mut out = Vec::new();
@@ -57,7 +69,7 @@ impl Index {
                 .resolve_candidates(module, class)
                 .iter()
                 .flat_map(|c| self.bases_of(c))
-                .map(|path| ResolvedType { path, bound: false })
+                .map(|path| ResolvedType::new(path, false))
                 .collect(),
             TypeExpr::Variable(candidates) => {
                 let language = self.modules[module].language;
@@ -65,10 +77,35 @@ impl Index {
                 for name in self.resolve_candidates(module, candidates) {
                     if let Some((owner, ty)) = self.variable_type(language, &name) {
                         out.extend(self.eval_type_at(*owner, ty, depth + 1));
+                    } else if self.types.contains_key(&name) {
+                        // A unit struct used as a value (`Local.generate()`) has its own type.
+                        out.push(ResolvedType::new(name, false));
                     }
                 }
                 out
             }
+            TypeExpr::Guarded { lock, inner } => {
+                let inner = self.eval_type_at(module, inner, depth + 1);
+                self.resolve_candidates(module, lock)
+                    .into_iter()
+                    .map(|path| ResolvedType {
+                        path,
+                        bound: false,
+                        inner: inner.clone(),
+                    })
+                    .collect()
+            }
+            TypeExpr::Unwrapped(value) => self
+                .eval_type_at(module, value, depth + 1)
+                .into_iter()
+                .flat_map(|ty| {
+                    if ty.inner.is_empty() {
+                        vec![ty]
+                    } else {
+                        ty.inner
+                    }
+                })
+                .collect(),
             TypeExpr::Unknown => Vec::new(),
         }
     }
@@ -96,7 +133,7 @@ impl Index {
         }
         let mut path = ty.path.clone();
         path.push(field.to_string());
-        vec![ResolvedType { path, bound: false }]
+        vec![ResolvedType::new(path, false)]
     }
 
     /// Returns the type a call returns: a project function's declared return
@@ -106,10 +143,7 @@ impl Index {
         let mut out = Vec::new();
         for name in self.resolve_callee_at(module, callee, depth + 1) {
             if self.types.contains_key(&name) {
-                out.push(ResolvedType {
-                    path: name,
-                    bound: false,
-                });
+                out.push(ResolvedType::new(name, false));
                 continue;
             }
             let mut declared = false;
@@ -124,15 +158,9 @@ impl Index {
             }
             let starts_upper = |s: &String| s.chars().next().is_some_and(char::is_uppercase);
             if name.last().is_some_and(starts_upper) {
-                out.push(ResolvedType {
-                    path: name,
-                    bound: false,
-                });
+                out.push(ResolvedType::new(name, false));
             } else if name.len() >= 2 && starts_upper(&name[name.len() - 2]) {
-                out.push(ResolvedType {
-                    path: name[..name.len() - 1].to_vec(),
-                    bound: false,
-                });
+                out.push(ResolvedType::new(name[..name.len() - 1].to_vec(), false));
             }
         }
         out

@@ -285,10 +285,7 @@ impl Index {
             return false;
         };
         let Some(indices) = self.module_paths.get(&(language, parent.to_vec())) else {
-            return self
-                .types
-                .get(parent)
-                .is_some_and(|t| t.methods.contains_key(name) || t.definition.is_some());
+            return self.type_has_member(parent, name);
         };
         indices.iter().any(|&i| self.module_defines(i, name))
     }
@@ -612,10 +609,7 @@ impl Index {
             return vec![path];
         };
         if self.types.contains_key(parent) {
-            let ty = methods::ResolvedType {
-                path: parent.to_vec(),
-                bound: false,
-            };
+            let ty = methods::ResolvedType::new(parent.to_vec(), false);
             return self.method_names_at(&ty, std::slice::from_ref(name), depth + 1);
         }
         vec![path]
@@ -688,5 +682,42 @@ impl Index {
             return (!out.is_empty()).then_some(out);
         }
         None
+    }
+}
+
+impl Index {
+    /// Returns whether a project type has a method of that name: its own, one
+    /// its trait declares, or one of a trait it implements. A type that
+    /// implements a trait from outside the project, or has base classes, may
+    /// have methods the project does not show, so any name passes for it.
+    fn type_has_member(&self, type_path: &[String], name: &str) -> bool {
+        let Some(info) = self.types.get(type_path) else {
+            return false;
+        };
+        if info.methods.contains_key(name) || self.trait_declares_method(type_path, name) {
+            return true;
+        }
+        let external_trait = info
+            .traits
+            .iter()
+            .any(|t| self.types.get(t).is_none_or(|i| i.definition.is_none()));
+        external_trait
+            || info
+                .traits
+                .iter()
+                .any(|t| self.trait_declares_method(t, name))
+            || !self.bases_of(type_path).is_empty()
+    }
+
+    fn trait_declares_method(&self, trait_path: &[String], name: &str) -> bool {
+        self.types
+            .get(trait_path)
+            .and_then(|info| info.definition)
+            .is_some_and(|(m, t)| {
+                self.modules[m].types[t]
+                    .trait_methods
+                    .iter()
+                    .any(|n| n == name)
+            })
     }
 }

@@ -58,8 +58,10 @@ impl<'a, 't> Lowerer<'a, 't> {
         let site = callee.map(|(callee, name)| self.record(callee, UseKind::Call, name));
 
         let saved = self.argument_of;
+        let saved_deferred = self.deferred;
         if site.is_some() {
             self.argument_of = site;
+            self.deferred = false;
         }
         if let Some(arguments) = node.child_by_field_name("arguments") {
             if runs_arguments {
@@ -70,6 +72,7 @@ impl<'a, 't> Lowerer<'a, 't> {
             self.walk(arguments);
         }
         self.argument_of = saved;
+        self.deferred = saved_deferred;
     }
 
     /// Records a function reference passed as an argument: a name, an

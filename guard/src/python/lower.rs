@@ -129,6 +129,8 @@ pub struct Lowerer<'a, 't> {
     pub in_test: bool,
     /// The call site whose arguments are being lowered.
     pub argument_of: Option<usize>,
+    /// Whether a lambda lies between the current point and the call `argument_of` names.
+    pub deferred: bool,
     /// The types of the values the current function returns, `None` where unknown.
     pub returned: Vec<Option<TypeExpr>>,
     /// Function bodies waiting for the end of the enclosing body.
@@ -152,6 +154,7 @@ impl<'a, 't> Lowerer<'a, 't> {
             class_body: None,
             in_test: false,
             argument_of: None,
+            deferred: false,
             returned: Vec::new(),
             pending: Vec::new(),
             errors: Vec::new(),
@@ -232,6 +235,7 @@ impl<'a, 't> Lowerer<'a, 't> {
             enclosing: self.current_function,
             in_test: self.in_test,
             argument_of: self.argument_of,
+            deferred: self.deferred || kind == UseKind::Passed,
             joined: false,
         };
         self.module.calls.push(site);

@@ -435,9 +435,11 @@ impl<'a, 't> Lowerer<'a, 't> {
             let name = parameter.child_by_field_name("name").unwrap_or(*parameter);
             self.bind_target(name, Binding::value(TypeExpr::Unknown));
         }
+        let saved_deferred = std::mem::replace(&mut self.deferred, true);
         if let Some(body) = node.child_by_field_name("body") {
             self.walk(body);
         }
+        self.deferred = saved_deferred;
         self.scopes.pop();
     }
 

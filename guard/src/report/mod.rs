@@ -106,7 +106,11 @@ fn write_concise(out: &mut dyn Write, outcome: &Outcome<'_>) -> std::io::Result<
         writeln!(out, "{}:{}: error {}", error.file, position, error.message)?;
     }
     for finding in outcome.findings {
-        let verb = if finding.chain.is_empty() { "calls" } else { "reaches" };
+        let verb = if finding.chain.is_empty() {
+            "calls"
+        } else {
+            "reaches"
+        };
         writeln!(
             out,
             "{}:{}:{}: {} {}: {verb} `{}` (banned by `{}`)",

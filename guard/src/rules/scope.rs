@@ -53,8 +53,13 @@ pub fn site_in_scope(rule: &Rule, module: &Module, site: &CallSite) -> bool {
     !(rule.allow_test_code && site.in_test) && function_in_scope(rule, module, site.enclosing)
 }
 
-/// Returns whether a call only hands work off: it is, or runs inside the
-/// arguments of, a boundary call such as `tokio::spawn(..)` or `task.delay(..)`.
+/// Returns whether a call only hands work off: it is a boundary call such as
+/// `tokio::spawn(..)` or `task.delay(..)`, or it runs later because of one.
+///
+/// A site runs later when a closure, async block or lambda inside the
+/// boundary's arguments contains it, or, for a spawn, when it is the spawned
+/// future itself (`tokio::spawn(work())`). Other arguments of a boundary run
+/// now: `task.delay(complete(x))` calls `complete` before it enqueues.
 pub fn handed_off(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
     analysis.hand_offs(config)[module][site]
 }
@@ -67,25 +72,41 @@ pub fn compute_handed_off(
     site: usize,
 ) -> bool {
     let calls = &analysis.index.modules[module].calls;
-    let mut current = Some(site);
-    let mut steps = 0;
-    while let Some(parent) = current {
-        if steps > calls.len() {
-            break;
-        }
+    if is_boundary(analysis, config, module, site) {
+        return true;
+    }
+    let mut current = site;
+    let mut deferred = false;
+    for _ in 0..calls.len() {
+        let Some(parent) = calls[current].argument_of else {
+            return false;
+        };
+        deferred |= calls[current].deferred;
         if is_boundary(analysis, config, module, parent) {
-            return true;
+            let spawned_future = current == site && is_spawn(analysis, module, parent);
+            if deferred || spawned_future {
+                return true;
+            }
         }
-        current = calls[parent].argument_of;
-        steps += 1;
+        current = parent;
     }
     false
+}
+
+/// Returns whether a boundary call runs a future or closure it is given (a
+/// spawn), rather than taking data to enqueue.
+fn is_spawn(analysis: &Analysis, module: usize, site: usize) -> bool {
+    analysis.resolved[module][site].iter().any(|name| {
+        name.last().is_some_and(|last| {
+            last.starts_with("spawn") || last == "create_task" || last == "ensure_future"
+        })
+    })
 }
 
 /// Returns whether a call site is a hand-off boundary.
 pub fn is_boundary(analysis: &Analysis, config: &Config, module: usize, site: usize) -> bool {
     let owner = &analysis.index.modules[module];
-    if owner.calls[site].joined {
+    if owner.calls[site].joined && is_spawn(analysis, module, site) {
         return false;
     }
     let crates = analysis.index.roots(crate::model::Language::Rust);

@@ -41,9 +41,13 @@ How the walk goes
   (`task.delay(..)`, `task.apply_async(..)`, `app.send_task(..)`,
   `tokio::spawn(..)` and `std::thread::spawn(..)` unless the same function
   awaits or joins the handle, sending on a channel, and the
-  `[guard] boundaries` of rules.toml). A call through a trait object, a
+  `[guard] boundaries` of rules.toml). Arguments of a hand-off still run
+  now (`task.delay(complete(x))` calls `complete`); closures, async blocks,
+  lambdas and a spawned future run later. A call through a trait object, a
   generic bound or a base class follows every implementation the project
-  defines, and the chain says which one reaches the ban. Recursion ends.
+  defines, and the chain says which one reaches the ban. For an `only-in`
+  rule the walk stops at the gateway files: calling the gateway is what the
+  rule asks for. Recursion ends.
 
 Options
   transitive = false turns the walk off for a rule; max-depth bounds the
@@ -70,10 +74,11 @@ impl RuleKind for TransitiveCall {
             return;
         }
         let graph = analysis.call_graph(config);
+        let stop = rule.gateway.then_some(&rule.allow);
         let reaches: Vec<_> = rule
             .bans
             .iter()
-            .map(|ban| graph.reach(analysis, config, ban))
+            .map(|ban| graph.reach(analysis, config, ban, stop))
             .collect();
         for (m, module) in analysis.index.modules.iter().enumerate() {
             if !file_in_scope(rule, module) {

@@ -171,6 +171,7 @@ impl<'a> Lowerer<'a> {
         let saved_path = std::mem::replace(&mut self.function_path, local_path);
         let saved_test = std::mem::replace(&mut self.in_test, in_test);
         let saved_argument = self.argument_of.take();
+        let saved_deferred = std::mem::replace(&mut self.deferred, false);
         let saved_handles = std::mem::take(&mut self.handles);
         self.blocks.push(BlockScope::default());
 
@@ -184,6 +185,7 @@ impl<'a> Lowerer<'a> {
 
         self.blocks.pop();
         self.handles = saved_handles;
+        self.deferred = saved_deferred;
         self.argument_of = saved_argument;
         self.in_test = saved_test;
         self.function_path = saved_path;
@@ -285,6 +287,7 @@ impl<'a> Lowerer<'a> {
             enclosing: self.current_function,
             in_test: self.in_test,
             argument_of: self.argument_of,
+            deferred: self.deferred || kind == UseKind::Passed,
             joined: false,
         };
         let calls = &mut self.modules[self.current_module].calls;
@@ -347,8 +350,10 @@ impl<'a> Lowerer<'a> {
     /// Lowers call arguments; a bare function path among them is passed to the callee.
     fn lower_arguments<'e>(&mut self, site: Option<usize>, args: impl Iterator<Item = &'e Expr>) {
         let saved = self.argument_of;
+        let saved_deferred = self.deferred;
         if site.is_some() {
             self.argument_of = site;
+            self.deferred = false;
         }
         for arg in args {
             match arg {
@@ -366,6 +371,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.argument_of = saved;
+        self.deferred = saved_deferred;
     }
 }
 
@@ -425,8 +431,16 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         for input in &closure.inputs {
             self.bind_pattern(input, None);
         }
+        let saved_deferred = std::mem::replace(&mut self.deferred, true);
         self.visit_expr(&closure.body);
+        self.deferred = saved_deferred;
         self.blocks.pop();
+    }
+
+    fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        let saved_deferred = std::mem::replace(&mut self.deferred, true);
+        self.visit_block(&block.block);
+        self.deferred = saved_deferred;
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {

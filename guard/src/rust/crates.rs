@@ -146,20 +146,21 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
         }
     }
     let mut file_paths: HashMap<PathBuf, Vec<String>> = HashMap::new();
-    let mut queue: VecDeque<(PathBuf, Vec<String>, bool)> = VecDeque::new();
+    let mut test_files: HashMap<PathBuf, bool> = HashMap::new();
+    let mut queue: VecDeque<(PathBuf, Vec<String>, bool, bool)> = VecDeque::new();
 
     for package in packages {
         for (root, name) in &package.roots {
-            queue.push_back((root.clone(), vec![name.clone()], true));
+            queue.push_back((root.clone(), vec![name.clone()], true, false));
         }
         for file in by_file.keys() {
             if let Some(name) = conventional_root(package, file) {
-                queue.push_back((file.clone(), vec![name], true));
+                queue.push_back((file.clone(), vec![name], true, false));
             }
         }
     }
 
-    while let Some((file, path, is_root)) = queue.pop_front() {
+    while let Some((file, path, is_root, in_test)) = queue.pop_front() {
         if file_paths.contains_key(&file) {
             continue;
         }
@@ -167,10 +168,11 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
             continue;
         };
         file_paths.insert(file.clone(), path.clone());
+        test_files.insert(file.clone(), in_test);
         for &index in indices {
             let module = &modules[index];
             let dir = child_dir(&file, is_mod_rs(&file, is_root), &module.inline_path);
-            for (name, path_attr) in &module.child_files {
+            for (name, path_attr, child_in_test) in &module.child_files {
                 let mut child_path = path.clone();
                 child_path.extend(module.inline_path.iter().cloned());
                 child_path.push(name.clone());
@@ -188,7 +190,12 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
                 for candidate in candidates {
                     let candidate = normalize(&candidate);
                     if by_file.contains_key(&candidate) {
-                        queue.push_back((candidate, child_path.clone(), path_attr.is_some()));
+                        queue.push_back((
+                            candidate,
+                            child_path.clone(),
+                            path_attr.is_some(),
+                            in_test || *child_in_test,
+                        ));
                         break;
                     }
                 }
@@ -201,8 +208,10 @@ pub fn assign_module_paths(modules: &mut [Module], packages: &[Package]) {
             .get(file)
             .cloned()
             .unwrap_or_else(|| fallback_path(file, packages));
+        let in_test = test_files.get(file).copied().unwrap_or(false);
         for &index in indices {
             let module = &mut modules[index];
+            module.in_test |= in_test;
             module.path = base.clone();
             module.path.extend(module.inline_path.iter().cloned());
         }

@@ -11,17 +11,41 @@ use crate::model::{Import, Module, PathBase, RawPath, TraitImpl, TypeDef, TypeEx
 /// Returns whether attributes carry `#[cfg(test)]` (also inside `all(..)` or `any(..)`).
 pub fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
-        attr.path().is_ident("cfg")
-            && matches!(&attr.meta, syn::Meta::List(list) if tokens_contain_ident(list.tokens.clone(), "test"))
+        let syn::Meta::List(list) = &attr.meta else {
+            return false;
+        };
+        if !list.path.is_ident("cfg") {
+            return false;
+        }
+        list.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        )
+        .is_ok_and(|predicates| predicates.iter().any(cfg_requires_test))
     })
 }
 
-fn tokens_contain_ident(tokens: proc_macro2::TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(ident) => ident == name,
-        proc_macro2::TokenTree::Group(group) => tokens_contain_ident(group.stream(), name),
-        _ => false,
-    })
+/// Returns whether a `cfg` predicate holds only in test builds: `test`,
+/// `all(test, ..)`, or `any(..)` whose every branch requires `test`.
+/// `not(test)` and `any(test, feature = "x")` also hold outside tests.
+fn cfg_requires_test(predicate: &syn::Meta) -> bool {
+    match predicate {
+        syn::Meta::Path(path) => path.is_ident("test"),
+        syn::Meta::List(list) => {
+            let Ok(inner) = list.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            ) else {
+                return false;
+            };
+            if list.path.is_ident("all") {
+                inner.iter().any(cfg_requires_test)
+            } else if list.path.is_ident("any") {
+                !inner.is_empty() && inner.iter().all(cfg_requires_test)
+            } else {
+                false
+            }
+        }
+        syn::Meta::NameValue(_) => false,
+    }
 }
 
 /// Returns whether attributes mark a test function (`#[test]`, `#[tokio::test]`, `#[rstest]`...).
@@ -242,9 +266,10 @@ impl Lowerer<'_> {
     fn collect_mod(&mut self, item_mod: &syn::ItemMod, module: usize) {
         let name = item_mod.ident.unraw().to_string();
         let Some((_, items)) = &item_mod.content else {
+            let in_test = self.modules[module].in_test || has_cfg_test(&item_mod.attrs);
             self.modules[module]
                 .child_files
-                .push((name, path_attribute(&item_mod.attrs)));
+                .push((name, path_attribute(&item_mod.attrs), in_test));
             return;
         };
 

@@ -11,15 +11,15 @@ use crate::model::{Callee, Candidates, Module, PathBase, RawPath, Span, TypeExpr
 use crate::source::SourceFile;
 
 /// Wrapper types that type inference unwraps: a method called on `Arc<T>` is a method of `T`.
+/// Lock types: a method called on `Mutex<T>` is the lock's, and `lock()` gives `T`.
+const LOCKS: &[&str] = &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
+
 const WRAPPERS: &[&str] = &[
     "Arc",
     "Rc",
     "Box",
     "Option",
     "Result",
-    "Mutex",
-    "RwLock",
-    "RefCell",
     "Cell",
     "Pin",
     "Cow",
@@ -56,6 +56,9 @@ pub struct Lowerer<'a> {
     pub pending_variables: Vec<(usize, String, syn::Type)>,
     /// Type aliases, converted like `pending_variables`.
     pub pending_aliases: Vec<(usize, String, syn::Type)>,
+    /// Whether a closure or async block lies between the current point and the
+    /// call `argument_of` names.
+    pub deferred: bool,
     /// The site of the call expression lowered last, so `.await` can mark it joined.
     pub last_call: Option<usize>,
     /// Local variables of the current function bound to a call's result: `(name, site)`.
@@ -79,6 +82,7 @@ impl<'a> Lowerer<'a> {
             argument_of: None,
             pending_variables: Vec::new(),
             pending_aliases: Vec::new(),
+            deferred: false,
             last_call: None,
             handles: Vec::new(),
         }
@@ -223,6 +227,31 @@ impl<'a> Lowerer<'a> {
         let last = path.segments.last()?;
         let name = last.ident.unraw().to_string();
 
+        if LOCKS.contains(&name.as_str()) {
+            let inner = first_type_argument(last)
+                .and_then(|inner| self.convert_type(inner, module, blocks));
+            let segments: Vec<String> = path
+                .segments
+                .iter()
+                .map(|s| s.ident.unraw().to_string())
+                .collect();
+            let lock = match self.resolve_segments(
+                &segments,
+                path.leading_colon.is_some(),
+                module,
+                blocks,
+            ) {
+                Lookup::Items(candidates) => candidates,
+                Lookup::Variable(_) => Vec::new(),
+            };
+            if let Some(inner) = inner {
+                return Some(TypeExpr::Guarded {
+                    lock,
+                    inner: Box::new(inner),
+                });
+            }
+            return (!lock.is_empty()).then_some(TypeExpr::Named(lock));
+        }
         if WRAPPERS.contains(&name.as_str()) {
             if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
                 let inner = args.args.iter().find_map(|a| match a {
@@ -364,6 +393,9 @@ impl<'a> Lowerer<'a> {
             Expr::MethodCall(call) => {
                 let receiver = self.expr_type(&call.receiver)?;
                 let method = call.method.unraw().to_string();
+                if is_lock_method(&method) {
+                    return Some(TypeExpr::Unwrapped(Box::new(receiver)));
+                }
                 if is_identity_method(&method) {
                     return Some(receiver);
                 }
@@ -393,15 +425,40 @@ fn is_identity_method(name: &str) -> bool {
             | "expect"
             | "as_ref"
             | "as_mut"
-            | "borrow"
-            | "borrow_mut"
-            | "lock"
-            | "read"
-            | "write"
             | "to_owned"
             | "unwrap_or_default"
             | "get_or_init"
             | "deref"
             | "into_inner"
     )
+}
+
+/// Methods that lock or borrow a lock type and give access to its inner value.
+fn is_lock_method(name: &str) -> bool {
+    matches!(
+        name,
+        "lock"
+            | "read"
+            | "write"
+            | "try_lock"
+            | "try_read"
+            | "try_write"
+            | "borrow"
+            | "borrow_mut"
+            | "get_mut"
+            | "blocking_lock"
+            | "blocking_read"
+            | "blocking_write"
+    )
+}
+
+/// Returns the first type argument of a path segment: `T` in `Mutex<T>`.
+fn first_type_argument(segment: &syn::PathSegment) -> Option<&syn::Type> {
+    let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
 }
