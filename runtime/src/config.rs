@@ -51,9 +51,27 @@ pub struct CacheConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
-    /// SQLite database URL, for example `sqlite://runtime.db` or `sqlite::memory:`.
+    /// Database URL: `sqlite://runtime.db`, `sqlite::memory:` or `postgres://user@host:port/db`.
     pub url: String,
     pub max_connections: u32,
+    /// Longest wait for a PostgreSQL connection or query before the caller gets an error, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+/// Redis server of the shared cache and task queue. An empty URL selects the embedded backends.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// For example `redis://127.0.0.1:6379/`; empty for the in-memory cache and the in-process queue.
+    pub url: String,
+    /// Longest wait for one Redis command before the caller gets an error, in milliseconds.
+    pub timeout_ms: u64,
+    /// Stream that holds queued tasks.
+    pub stream: String,
+    /// Consumer group of the workers on that stream.
+    pub group: String,
+    /// How long a task may go without a heartbeat before another worker claims it, in milliseconds.
+    pub visibility_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +96,7 @@ pub struct Config {
     pub cache: CacheConfig,
     pub store: StoreConfig,
     pub queue: QueueConfig,
+    pub redis: RedisConfig,
 }
 
 impl Default for ServerConfig {
@@ -117,6 +136,19 @@ impl Default for StoreConfig {
         Self {
             url: "sqlite://runtime.db".into(),
             max_connections: 4,
+            timeout_ms: 250,
+        }
+    }
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            timeout_ms: 250,
+            stream: "runtime:tasks".into(),
+            group: "runtime-workers".into(),
+            visibility_timeout_ms: 30_000,
         }
     }
 }
@@ -211,8 +243,15 @@ impl Config {
         if let Some(value) = lookup("RUNTIME_MODEL_TIMEOUT_MS") {
             self.model.timeout_ms = parse_env("RUNTIME_MODEL_TIMEOUT_MS", &value)?;
         }
+        // RUNTIME_STORE_URL is the more specific name, so it wins over DATABASE_URL.
+        if let Some(value) = lookup("DATABASE_URL") {
+            self.store.url = value;
+        }
         if let Some(value) = lookup("RUNTIME_STORE_URL") {
             self.store.url = value;
+        }
+        if let Some(value) = lookup("REDIS_URL") {
+            self.redis.url = value;
         }
         if let Some(value) = lookup("RUNTIME_QUEUE_WORKERS") {
             self.queue.workers = parse_env("RUNTIME_QUEUE_WORKERS", &value)?;
@@ -267,6 +306,22 @@ mod tests {
         assert!(result.is_ok());
         assert_eq!(config.queue.workers, 8);
         assert_eq!(config.model.provider, ModelProvider::Openai);
+    }
+
+    #[test]
+    fn server_urls_come_from_env() {
+        let mut config = Config::default();
+        let result = config.apply_env(|name| match name {
+            "REDIS_URL" => Some("redis://127.0.0.1:6390/".into()),
+            "DATABASE_URL" => Some("postgres://runtime@127.0.0.1:5433/postgres".into()),
+            _ => None,
+        });
+        assert!(result.is_ok());
+        assert_eq!(config.redis.url, "redis://127.0.0.1:6390/");
+        assert_eq!(
+            config.store.url,
+            "postgres://runtime@127.0.0.1:5433/postgres"
+        );
     }
 
     #[test]

@@ -9,5 +9,6 @@ pub mod conflict;
 pub mod demo;
 pub mod llm;
 pub mod queue;
+pub mod redis_link;
 pub mod store;
 pub mod telemetry;

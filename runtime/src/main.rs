@@ -1,11 +1,12 @@
-//! Command-line entry point: `serve` (the default) runs the HTTP API, `demo` drives a scripted scene.
+//! Command-line entry point: `serve` (the default) runs the HTTP API, `worker` runs only the workers
+//! of the Redis queue, `demo` drives a scripted scene.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use runtime::app::{App, StartError};
+use runtime::app::{App, Role, StartError};
 use runtime::config::Config;
 use runtime::{api, demo, telemetry};
 
@@ -29,8 +30,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API (the default).
+    /// Serve the HTTP API (the default). Without Redis it runs the task workers in process too.
     Serve,
+    /// Run only the task workers of the Redis queue given by REDIS_URL or redis.url.
+    Worker,
     /// Start a server on a free loopback port with a temporary database and drive a scripted scene through it.
     Demo,
 }
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => runtime.block_on(serve(config)),
+        Command::Worker => runtime.block_on(work(config)),
         Command::Demo => runtime
             .block_on(demo::run(config))
             .map(|report| println!("demo: {report:?}"))
@@ -77,7 +81,8 @@ fn main() -> ExitCode {
 async fn serve(config: Config) -> Result<(), ()> {
     let listen = config.server.listen.clone();
     let outcome = async {
-        let app = App::build(config).await?;
+        let model = runtime::llm::build_model_client(&config.model)?;
+        let app = App::build_for(config, model, Role::Api).await?;
         let server = api::spawn_server(&app, &listen).await?;
         tracing::info!(address = %server.address, model_provider = app.model_provider, "listening on http://{}", server.address);
         let expiry = tokio::spawn(expire_plans_periodically(app.clone()));
@@ -90,6 +95,20 @@ async fn serve(config: Config) -> Result<(), ()> {
     }
     .await;
     outcome.map_err(|error: StartError| tracing::error!(%error, "server failed"))
+}
+
+async fn work(config: Config) -> Result<(), ()> {
+    let outcome = async {
+        let model = runtime::llm::build_model_client(&config.model)?;
+        let app = App::build_for(config, model, Role::Worker).await?;
+        tracing::info!(model_provider = app.model_provider, "worker running");
+        wait_for_signal().await;
+        tracing::info!("shutdown requested; finishing or returning running tasks");
+        app.shutdown().await;
+        Ok(())
+    }
+    .await;
+    outcome.map_err(|error: StartError| tracing::error!(%error, "worker failed"))
 }
 
 async fn expire_plans_periodically(app: App) {

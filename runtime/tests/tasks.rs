@@ -10,7 +10,7 @@ use runtime::conflict::hotpath::scene_hash;
 use runtime::conflict::stakeholder::PlanJob;
 use runtime::conflict::tasks::TaskRegistry;
 use runtime::conflict::TaskContext;
-use runtime::queue::{Task, TaskName, TaskQueue, TaskRunner, TaskStatus};
+use runtime::queue::{Task, TaskName, TaskRunner, TaskStatus};
 use runtime::store::ActionKind;
 use serde_json::json;
 

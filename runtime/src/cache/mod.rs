@@ -1,8 +1,9 @@
 //! The cache the hot path reads first: JSON values with per-key lifetimes and short dispatch locks.
-//! The embedded implementation is an in-memory moka cache; a networked one can sit behind the same trait.
+//! The embedded implementation is an in-memory moka cache; Redis serves several processes.
 
 pub mod keys;
 mod memory;
+mod redis;
 
 use std::time::Duration;
 
@@ -11,8 +12,9 @@ use serde_json::Value;
 
 pub use keys::CacheKey;
 pub use memory::MemoryCache;
+pub use redis::RedisCache;
 
-/// Errors of a cache backend. The in-memory cache never returns them; a networked cache will.
+/// Errors of a cache backend. The in-memory cache never returns them; the Redis cache does.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
     #[error("cache backend failed: {0}")]

@@ -76,28 +76,51 @@ pub async fn read_or_dispatch(ctx: &HotContext, key: &CacheKey, task: Task) -> L
 /// Dispatches `task` unless another caller has taken `lock_name`; returns whether this call queued it.
 /// The lock is released again when the queue rejects the task, so the next caller can retry.
 pub async fn dispatch_once(ctx: &HotContext, lock_name: &str, task: Task) -> bool {
-    match ctx.cache.try_lock(lock_name, ctx.lock_ttl).await {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::debug!(lock = lock_name, task_key = %task.idempotency_key, "dispatch dropped, lock held");
-            return false;
-        }
-        Err(error) => {
-            tracing::warn!(lock = lock_name, %error, "cache lock failed, dispatching without it");
-        }
-    }
     let key = task.idempotency_key.clone();
-    match ctx.queue.dispatch(task).await {
+    let outcome = match ctx
+        .queue
+        .dispatch_locked(lock_name, ctx.lock_ttl, &task)
+        .await
+    {
+        Some(outcome) => outcome,
+        None => {
+            if !take_cache_lock(ctx, lock_name, &key).await {
+                return false;
+            }
+            ctx.queue.dispatch(task).await
+        }
+    };
+    match outcome {
         Ok(DispatchOutcome::Enqueued) => true,
         Ok(DispatchOutcome::Duplicate) => false,
+        Ok(DispatchOutcome::LockHeld) => {
+            tracing::debug!(lock = lock_name, task_key = %key, "dispatch dropped, lock held");
+            false
+        }
         Err(error) => {
             if let Some(suppressed) = DISPATCH_ERROR_LOG.admit() {
-                tracing::error!(task_key = %key, %error, suppressed, "task dispatch failed");
+                tracing::error!(task_key = %key, lock = lock_name, %error, suppressed, "task dispatch failed");
             }
             if let Err(error) = ctx.cache.release_lock(lock_name).await {
                 tracing::warn!(lock = lock_name, %error, "cannot release dispatch lock");
             }
             false
+        }
+    }
+}
+
+/// Takes the dispatch lock in the cache; returns false when another caller holds it.
+/// A failing cache does not block the dispatch, because the queue drops duplicates by idempotency key.
+async fn take_cache_lock(ctx: &HotContext, lock_name: &str, task_key: &str) -> bool {
+    match ctx.cache.try_lock(lock_name, ctx.lock_ttl).await {
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::debug!(lock = lock_name, task_key, "dispatch dropped, lock held");
+            false
+        }
+        Err(error) => {
+            tracing::warn!(lock = lock_name, task_key, %error, "cache lock failed, dispatching without it");
+            true
         }
     }
 }

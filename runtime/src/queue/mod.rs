@@ -2,7 +2,10 @@
 //! Tasks are plain data, and workers run them through a [`TaskRunner`] that the task modules provide.
 
 mod memory;
+pub mod redis;
 mod task;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -16,6 +19,8 @@ pub enum DispatchOutcome {
     Enqueued,
     /// A task with the same idempotency key is already queued, running or waiting for a retry.
     Duplicate,
+    /// Another caller holds the dispatch lock, so this call queued nothing.
+    LockHeld,
 }
 
 /// Lifecycle state of a task, looked up by its idempotency key.
@@ -75,6 +80,17 @@ pub enum TaskError {
 pub trait TaskQueue: Send + Sync {
     /// Hands a task to the workers and returns without waiting for it to run.
     async fn dispatch(&self, task: Task) -> Result<DispatchOutcome, QueueError>;
+
+    /// Takes the dispatch lock `lock_name` for `lock_ttl` and dispatches `task` in one round trip.
+    /// Returns `None` when the queue cannot see the cache's locks, so the caller locks through the cache.
+    async fn dispatch_locked(
+        &self,
+        _lock_name: &str,
+        _lock_ttl: Duration,
+        _task: &Task,
+    ) -> Option<Result<DispatchOutcome, QueueError>> {
+        None
+    }
 
     /// Returns the state of the latest task with this idempotency key, if the queue still has a record of it.
     async fn status(&self, idempotency_key: &str) -> Option<TaskStatus>;

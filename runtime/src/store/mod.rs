@@ -1,6 +1,7 @@
 //! The planned-actions store: stakeholder actions that tasks precompute and the hot path reads.
-//! The embedded implementation is SQLite with migrations; PostgreSQL can implement the same trait.
+//! The embedded implementation is SQLite; PostgreSQL serves several processes. Both run migrations.
 
+mod postgres;
 mod sqlite;
 
 use std::collections::HashMap;
@@ -9,7 +10,25 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// Opens the store that the URL's scheme selects: `postgres://` or `postgresql://` for PostgreSQL,
+/// anything else for SQLite.
+pub async fn connect(
+    config: &crate::config::StoreConfig,
+) -> Result<std::sync::Arc<dyn PlannedActionStore>, StoreError> {
+    let url = config.url.as_str();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let timeout = std::time::Duration::from_millis(config.timeout_ms.max(1));
+        let store = PostgresStore::connect(url, config.max_connections, timeout).await?;
+        Ok(std::sync::Arc::new(store))
+    } else {
+        Ok(std::sync::Arc::new(
+            SqliteStore::connect(url, config.max_connections).await?,
+        ))
+    }
+}
 
 /// Kind of a planned action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

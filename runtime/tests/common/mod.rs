@@ -183,3 +183,4 @@ where
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+pub mod servers;

@@ -1,5 +1,7 @@
 //! Stakeholder event handlers: conflict updated, player choice, state sync, direct action request.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -104,7 +106,20 @@ pub async fn conflict_updated(
         .iter()
         .map(|stakeholder| stakeholder.id)
         .collect();
-    let ready_plans = ctx.store.count_ready(event.conflict_id, &ids).await?;
+    // Without the counts every stakeholder counts as having no plan; the queue drops repeated tasks.
+    let ready_plans = match ctx.store.count_ready(event.conflict_id, &ids).await {
+        Ok(counts) => counts,
+        Err(error) => {
+            tracing::error!(
+                scene_id = event.scene_id,
+                conflict_id = event.conflict_id,
+                stakeholder_ids = ?ids,
+                %error,
+                "cannot count ready plans; treating every stakeholder as having none"
+            );
+            HashMap::new()
+        }
+    };
     let mut decisions = Vec::with_capacity(event.stakeholders.len());
     for stakeholder in &event.stakeholders {
         ensure_stakeholder_details(ctx, stakeholder).await;
@@ -188,7 +203,16 @@ pub async fn state_sync(ctx: &HotContext, event: StateSync) -> Result<Value, Han
         validate_stakeholders("stakeholders", &event.stakeholders)?;
     }
     let hash = scene_hash(event.scene_id);
-    let actions = fetch_ready_actions_for_scene(ctx, &hash, STATE_SYNC_LIMIT).await?;
+    // A failed claim consumed nothing, so the plans stay ready for the next sync.
+    let (actions, degraded) = match fetch_ready_actions_for_scene(ctx, &hash, STATE_SYNC_LIMIT)
+        .await
+    {
+        Ok(actions) => (actions, false),
+        Err(error) => {
+            tracing::error!(scene_id = event.scene_id, scene_hash = %hash, %error, "cannot claim planned actions; answering without them");
+            (Vec::new(), true)
+        }
+    };
     let hints: Vec<Value> = event
         .stakeholders
         .iter()
@@ -204,9 +228,13 @@ pub async fn state_sync(ctx: &HotContext, event: StateSync) -> Result<Value, Han
         actions = actions.len(),
         "state sync handled"
     );
-    Ok(
-        json!({ "scene_id": event.scene_id, "scene_hash": hash, "planned_actions": actions, "behavior_hints": hints }),
-    )
+    Ok(json!({
+        "scene_id": event.scene_id,
+        "scene_hash": hash,
+        "planned_actions": actions,
+        "behavior_hints": hints,
+        "degraded": degraded,
+    }))
 }
 
 /// Dispatches a decision for the requested stakeholder and intent; returns at once.
@@ -249,9 +277,18 @@ pub async fn direct_action_request(
 pub async fn planned_actions(ctx: &HotContext, scene_id: i64) -> Result<Value, HandlerError> {
     check_id("scene_id", scene_id)?;
     let hash = scene_hash(scene_id);
-    let actions = ctx
+    let (actions, degraded) = match ctx
         .store
         .list_ready_for_scene(&hash, STATE_SYNC_LIMIT)
-        .await?;
-    Ok(json!({ "scene_id": scene_id, "scene_hash": hash, "planned_actions": actions }))
+        .await
+    {
+        Ok(actions) => (actions, false),
+        Err(error) => {
+            tracing::error!(scene_id, scene_hash = %hash, %error, "cannot list planned actions; answering without them");
+            (Vec::new(), true)
+        }
+    };
+    Ok(
+        json!({ "scene_id": scene_id, "scene_hash": hash, "planned_actions": actions, "degraded": degraded }),
+    )
 }
