@@ -171,6 +171,7 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
     let analysis = analyze(config);
     let timer = crate::engine::PhaseTimer::start();
     warn_unmatched_bans(config, &analysis);
+    warn_empty_scopes(config, &analysis);
     timer.phase("check bans against the index");
     let mut findings = rules::check_all(&analysis, config);
     timer.phase("rules and call graph");
@@ -205,6 +206,35 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// Warns about settings that select nothing: a run without rules, and hot-path
+/// file globs that match no source file.
+fn warn_empty_scopes(config: &Config, analysis: &Analysis) {
+    if config.rules.is_empty() {
+        eprintln!(
+            "guard: warning: {} defines no [[rule]], so nothing is checked",
+            config.file.display()
+        );
+    }
+    let files: Vec<String> = analysis
+        .source_files
+        .iter()
+        .map(|f| display_path(f))
+        .collect();
+    for rule in &config.rules {
+        let Some(globs) = &rule.scope.files else {
+            continue;
+        };
+        if !files.iter().any(|file| globs.is_match(file)) {
+            eprintln!(
+                "guard: warning: the hot-path files of rule `{}` ({}) match no source file; globs are relative to {} and use `/`, like `src/handlers/**`",
+                rule.id,
+                globs.patterns.join(", "),
+                config.root.display()
+            );
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Analysis {
     /// The analysis root; reporters read source text from it on demand.
     pub root: PathBuf,
     pub files_checked: usize,
+    /// Every source file discovery found, relative to the root.
+    pub source_files: Vec<PathBuf>,
     call_graph: OnceLock<CallGraph>,
     hand_offs: OnceLock<Vec<Vec<bool>>>,
 }
@@ -224,6 +226,7 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         errors,
         root: root.clone(),
         files_checked: discovered.sources.len(),
+        source_files: discovered.sources,
         call_graph: OnceLock::new(),
         hand_offs: OnceLock::new(),
     }

@@ -483,3 +483,43 @@ path = "reqwest::**"
     let lines: Vec<String> = run.finding_lines().into_iter().collect();
     assert_eq!(lines, ["src/helper.rs:1", "src/web.rs:3"]);
 }
+
+#[test]
+fn settings_that_select_nothing_warn_or_fail() {
+    let typo = RULES.replace("src/hot.rs", "scr/hot.rs");
+    let dir = project(&[
+        ("rules.toml", &typo),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", LLM),
+        ("src/hot.rs", ""),
+    ]);
+    let run = run_guard(dir.path(), &[]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.contains("match no source file"),
+        "{}",
+        run.stderr
+    );
+
+    let empty = project(&[("rules.toml", "[guard]\n")]);
+    let run = run_guard(empty.path(), &[]);
+    assert!(run.stderr.contains("defines no [[rule]]"), "{}", run.stderr);
+
+    let decorated = RULES.replace(
+        "hot-path = { files = [\"src/hot.rs\"] }",
+        "hot-path = { decorators = [\"@hot_path\"] }",
+    );
+    let run = run_guard(project(&[("rules.toml", &decorated)]).path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("write the bare name"), "{}", run.stderr);
+
+    let missing_root = format!("[guard]\npython-roots = [\"nowhere\"]\n{RULES}");
+    let run = run_guard(project(&[("rules.toml", &missing_root)]).path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("python root `nowhere` is not a folder"),
+        "{}",
+        run.stderr
+    );
+}

@@ -143,12 +143,21 @@ impl Config {
         })?;
 
         let exclude = compile_globs(&raw.guard.exclude, &invalid)?;
-        let python_roots = raw
-            .guard
-            .python_roots
-            .iter()
-            .map(|r| PathBuf::from(r.get_ref()))
-            .collect();
+        let mut python_roots = Vec::new();
+        for python_root in &raw.guard.python_roots {
+            let folder = PathBuf::from(python_root.get_ref());
+            if !root.join(&folder).is_dir() {
+                return Err(invalid(
+                    format!(
+                        "python root `{}` is not a folder under {}; give a path relative to the folder of rules.toml",
+                        python_root.get_ref(),
+                        root.display()
+                    ),
+                    python_root.span(),
+                ));
+            }
+            python_roots.push(folder);
+        }
         let mut boundaries = Vec::new();
         if raw.guard.default_boundaries.unwrap_or(true) {
             boundaries.extend(
@@ -261,6 +270,14 @@ fn compile_rule(raw: &RawRule, invalid: &Invalid<'_>) -> Result<Rule, ConfigErro
             for (text, span) in hot.attributes.iter().chain(&hot.decorators).map(|a| (a.get_ref(), a.span())) {
                 if text.trim().is_empty() {
                     return Err(invalid("the attribute name is empty".into(), span));
+                }
+                if text.starts_with('@') || text.starts_with('#') || text.contains(['*', '?', '[', '(']) {
+                    return Err(invalid(
+                        format!(
+                            "invalid attribute or decorator name `{text}`: write the bare name, such as `hot_path` for `#[hot_path]` or `@hot_path`"
+                        ),
+                        span,
+                    ));
                 }
             }
             let files = if hot.files.is_empty() { None } else { Some(compile_globs(&hot.files, invalid)?) };
