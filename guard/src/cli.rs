@@ -182,7 +182,10 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
                 .iter()
                 .any(|s| s.is_empty() || s == file || file.starts_with(&format!("{s}/")))
         };
-        findings.retain(|f| is_selected(&f.file));
+        // A finding whose call chain passes through a selected file is that file's
+        // doing too: a helper changed in a commit can break a hot-path caller.
+        findings
+            .retain(|f| is_selected(&f.file) || f.chain.iter().any(|hop| is_selected(&hop.file)));
         errors.retain(|e| is_selected(&e.file));
     }
 

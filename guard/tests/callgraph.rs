@@ -145,3 +145,14 @@ fn python_chain_crosses_packages() {
     assert_eq!(finding["chain"][0]["function"], "shared.summarize");
     assert_eq!(finding["chain"][0]["file"], "shared/__init__.py");
 }
+
+#[test]
+fn check_paths_includes_chains_through_them() {
+    let run = run_guard(
+        &fixture("rust/callgraph"),
+        &["--format", "json", "check", "app/src/helpers.rs"],
+    );
+    let lines = run.finding_lines();
+    assert!(lines.contains("app/src/handlers.rs:11"), "{lines:?}");
+    assert!(!lines.contains("app/src/handlers.rs:15"), "{lines:?}");
+}
