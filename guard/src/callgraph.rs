@@ -237,6 +237,30 @@ pub(crate) fn targets_of(
     let mut out: Vec<(FunctionId, Option<Arc<str>>)> = Vec::new();
     let mut defaults: Vec<(FunctionId, Option<Arc<str>>)> = Vec::new();
     for name in names {
+        // Calling a class runs its constructor: `Client()` calls `Client.__init__`,
+        // which may be inherited.
+        if analysis
+            .index
+            .types
+            .get(name)
+            .is_some_and(|info| !info.is_trait)
+        {
+            let class = crate::index::ResolvedType::new(name.clone(), false);
+            for init in analysis
+                .index
+                .method_names(&class, &["__init__".to_string()])
+            {
+                out.extend(
+                    analysis
+                        .index
+                        .functions
+                        .get(&init)
+                        .into_iter()
+                        .flatten()
+                        .map(|id| (*id, None)),
+                );
+            }
+        }
         let Some(ids) = analysis.index.functions.get(name) else {
             continue;
         };

@@ -299,10 +299,13 @@ fn compile_rule(raw: &RawRule, invalid: &Invalid<'_>) -> Result<Rule, ConfigErro
         .collect::<Result<_, _>>()?;
 
     Ok(Rule {
-        message: raw
-            .message
-            .clone()
-            .unwrap_or_else(|| "forbidden call in hot-path code".into()),
+        message: raw.message.clone().unwrap_or_else(|| {
+            if gateway {
+                "forbidden call outside the allowed files".into()
+            } else {
+                "forbidden call in hot-path code".into()
+            }
+        }),
         severity: raw.severity.unwrap_or(Severity::Error),
         allow,
         allow_test_code: raw.allow_test_code.unwrap_or(true),

@@ -156,10 +156,15 @@ impl Index {
             if declared {
                 continue;
             }
+            // Outside the project the return type is unknown. A class or tuple
+            // struct called by name makes a value of its own type, and an
+            // associated function such as `Client::new` is taken to be a
+            // constructor; a method called on a value could return anything.
             let starts_upper = |s: &String| s.chars().next().is_some_and(char::is_uppercase);
+            let by_path = matches!(callee, Callee::Path(_));
             if name.last().is_some_and(starts_upper) {
                 out.push(ResolvedType::new(name, false));
-            } else if name.len() >= 2 && starts_upper(&name[name.len() - 2]) {
+            } else if by_path && name.len() >= 2 && starts_upper(&name[name.len() - 2]) {
                 out.push(ResolvedType::new(name[..name.len() - 1].to_vec(), false));
             }
         }

@@ -6,6 +6,8 @@
 
 mod methods;
 
+pub use methods::ResolvedType;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Callee, Candidates, Language, Module, PathBase, RawPath};

@@ -6,7 +6,7 @@ use syn::visit::Visit;
 use syn::{Expr, ImplItem, Item, Pat, Stmt, TraitItem};
 
 use super::items::{flatten_use, has_cfg_test, has_test_attribute, use_path};
-use super::lower::Lowerer;
+use super::lower::{is_adaptor_method, Lowerer};
 use super::macros::macro_expressions;
 use super::scope::{BlockScope, Local, Lookup};
 use crate::model::{CallSite, Callee, Candidates, Function, Import, RawPath, TypeExpr, UseKind};
@@ -209,6 +209,11 @@ impl<'a> Lowerer<'a> {
             Pat::Reference(r) => self.bind_pattern(&r.pat, ty),
             Pat::Paren(p) => self.bind_pattern(&p.pat, ty),
             Pat::Tuple(t) => t.elems.iter().for_each(|p| self.bind_pattern(p, None)),
+            Pat::TupleStruct(t) if t.elems.len() == 1 => {
+                // `Some(x)`, `Ok(x)`: the value inside has the wrapped type, which inference unwraps.
+                let inner = t.elems.first().expect("one element");
+                self.bind_pattern(inner, ty);
+            }
             Pat::TupleStruct(t) => t.elems.iter().for_each(|p| self.bind_pattern(p, None)),
             Pat::Struct(s) => s
                 .fields
@@ -455,15 +460,17 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
 
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
         self.visit_expr(&for_loop.expr);
+        let element = self.expr_type(&for_loop.expr);
         self.blocks.push(BlockScope::default());
-        self.bind_pattern(&for_loop.pat, None);
+        self.bind_pattern(&for_loop.pat, element);
         self.visit_block(&for_loop.body);
         self.blocks.pop();
     }
 
     fn visit_expr_let(&mut self, expr_let: &'ast syn::ExprLet) {
         self.visit_expr(&expr_let.expr);
-        self.bind_pattern(&expr_let.pat, None);
+        let ty = self.expr_type(&expr_let.expr);
+        self.bind_pattern(&expr_let.pat, ty);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -499,7 +506,11 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
                 self.modules[self.current_module].calls[site].joined = true;
             }
         }
-        let receiver = self.expr_type(&call.receiver).unwrap_or(TypeExpr::Unknown);
+        let receiver = if is_adaptor_method(&method) {
+            TypeExpr::Unknown
+        } else {
+            self.expr_type(&call.receiver).unwrap_or(TypeExpr::Unknown)
+        };
         let callee = Callee::Method {
             receiver,
             segments: vec![method],

@@ -305,13 +305,14 @@ impl Lowerer<'_> {
 
     fn collect_type(&mut self, item: &Item, module: usize) {
         let (ident, fields, is_trait, trait_methods, bases) = match item {
-            Item::Struct(s) => (
-                &s.ident,
-                self.field_types(&s.fields, module),
-                false,
-                Vec::new(),
-                Vec::new(),
-            ),
+            Item::Struct(s) => {
+                let saved_module = std::mem::replace(&mut self.current_module, module);
+                self.push_generics(&s.generics);
+                let fields = self.field_types(&s.fields, module);
+                self.generics.pop();
+                self.current_module = saved_module;
+                (&s.ident, fields, false, Vec::new(), Vec::new())
+            }
             Item::Enum(e) => (&e.ident, Vec::new(), false, Vec::new(), Vec::new()),
             Item::Union(u) => (
                 &u.ident,

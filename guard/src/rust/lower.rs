@@ -11,6 +11,9 @@ use crate::model::{Callee, Candidates, Module, PathBase, RawPath, Span, TypeExpr
 use crate::source::SourceFile;
 
 /// Wrapper types that type inference unwraps: a method called on `Arc<T>` is a method of `T`.
+/// Map types whose values inference sees through: `map["k"].method()` is a method of `V`.
+const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
+
 /// Lock types: a method called on `Mutex<T>` is the lock's, and `lock()` gives `T`.
 const LOCKS: &[&str] = &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
 
@@ -30,6 +33,11 @@ const WRAPPERS: &[&str] = &[
     "OnceCell",
     "OnceLock",
     "LazyLock",
+    "Vec",
+    "VecDeque",
+    "HashSet",
+    "BTreeSet",
+    "IntoIter",
 ];
 
 /// The state of lowering one file.
@@ -201,6 +209,8 @@ impl<'a> Lowerer<'a> {
             syn::Type::Paren(p) => self.convert_type(&p.elem, module, blocks),
             syn::Type::Group(g) => self.convert_type(&g.elem, module, blocks),
             syn::Type::Ptr(p) => self.convert_type(&p.elem, module, blocks),
+            syn::Type::Slice(slice) => self.convert_type(&slice.elem, module, blocks),
+            syn::Type::Array(array) => self.convert_type(&array.elem, module, blocks),
             syn::Type::TraitObject(t) => Some(TypeExpr::Bounded(self.bounds(
                 t.bounds.iter(),
                 module,
@@ -251,6 +261,17 @@ impl<'a> Lowerer<'a> {
                 });
             }
             return (!lock.is_empty()).then_some(TypeExpr::Named(lock));
+        }
+        if MAPS.contains(&name.as_str()) {
+            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                let value = args.args.iter().filter_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                });
+                if let Some(value) = value.last() {
+                    return self.convert_type(value, module, blocks);
+                }
+            }
         }
         if WRAPPERS.contains(&name.as_str()) {
             if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
@@ -405,6 +426,7 @@ impl<'a> Lowerer<'a> {
                 })))
             }
             Expr::Reference(r) => self.expr_type(&r.expr),
+            Expr::Index(index) => self.expr_type(&index.expr),
             Expr::Paren(p) => self.expr_type(&p.expr),
             Expr::Group(g) => self.expr_type(&g.expr),
             Expr::Try(t) => self.expr_type(&t.expr),
@@ -426,6 +448,16 @@ fn is_identity_method(name: &str) -> bool {
             | "as_ref"
             | "as_mut"
             | "to_owned"
+            | "iter"
+            | "iter_mut"
+            | "into_iter"
+            | "values"
+            | "values_mut"
+            | "first"
+            | "last"
+            | "unwrap_or"
+            | "unwrap_or_else"
+            | "as_deref"
             | "unwrap_or_default"
             | "get_or_init"
             | "deref"
@@ -461,4 +493,28 @@ fn first_type_argument(segment: &syn::PathSegment) -> Option<&syn::Type> {
         syn::GenericArgument::Type(t) => Some(t),
         _ => None,
     })
+}
+
+/// Returns whether a method belongs to `Option`, `Result` or an iterator
+/// adaptor rather than to the value inside: `file.unwrap()` is not a method of `File`.
+pub fn is_adaptor_method(name: &str) -> bool {
+    matches!(
+        name,
+        "unwrap"
+            | "expect"
+            | "unwrap_or"
+            | "unwrap_or_else"
+            | "unwrap_or_default"
+            | "ok"
+            | "err"
+            | "is_ok"
+            | "is_err"
+            | "is_some"
+            | "is_none"
+            | "map_err"
+            | "as_deref"
+            | "iter"
+            | "iter_mut"
+            | "into_iter"
+    )
 }

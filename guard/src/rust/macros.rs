@@ -25,7 +25,7 @@ pub fn macro_expressions(tokens: TokenStream) -> Vec<Expr> {
     }
     split_top_level(tokens)
         .into_iter()
-        .filter_map(|chunk| syn::parse2::<Expr>(chunk).ok())
+        .filter_map(|chunk| syn::parse2::<Expr>(strip_sigil(chunk)).ok())
         .collect()
 }
 
@@ -67,4 +67,14 @@ fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
     }
     chunks.push(current.into_iter().collect());
     chunks
+}
+
+/// Drops a leading `%` or `?`, the display and debug sigils of `tracing`
+/// fields (`info!(answer = %compute(x))`), so the value parses as an expression.
+fn strip_sigil(chunk: TokenStream) -> TokenStream {
+    let mut trees = chunk.clone().into_iter();
+    match trees.next() {
+        Some(TokenTree::Punct(punct)) if matches!(punct.as_char(), '%' | '?') => trees.collect(),
+        _ => chunk,
+    }
 }
