@@ -72,23 +72,8 @@ files=$(find "$work/corpus" -name '*.py' | wc -l)
 lines=$(find "$work/corpus" -name '*.py' -print0 | xargs -0 cat | wc -l)
 bytes=$(find "$work/corpus" -name '*.py' -print0 | xargs -0 cat | wc -c)
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-measure() { # label, then the command
-  local label=$1; shift
-  local times=() peak=0
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>/dev/null || true
-    # /usr/bin/time puts "Command exited with non-zero status N" before the figures.
-    read -r seconds kib < <(tail -n 1 "$work/time")
-    times+=("$seconds")
-    [ "$kib" -gt "$peak" ] && peak=$kib
-  done
-  local med
-  med=$(printf '%s\n' "${times[@]}" | median)
-  printf '%-14s median %7.3f s   peak %7.1f MiB\n' "$label" "$med" "$(echo "$peak/1024" | bc -l)"
-  echo "$med" > "$work/median-$label"
-}
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 
 cd "$work/corpus"
 echo

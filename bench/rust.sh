@@ -60,22 +60,8 @@ TOML
 files=$(find "$work/corpus" -name '*.rs' | wc -l)
 lines=$(find "$work/corpus" -name '*.rs' -print0 | xargs -0 cat | wc -l)
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-measure() { # label, then the command
-  local label=$1; shift
-  local times=() peak=0
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>/dev/null || true
-    read -r seconds kib < <(tail -n 1 "$work/time")
-    times+=("$seconds")
-    [ "$kib" -gt "$peak" ] && peak=$kib
-  done
-  local med
-  med=$(printf '%s\n' "${times[@]}" | median)
-  printf '%-28s median %6.3f s   peak %7.1f MiB\n' "$label" "$med" "$(echo "$peak/1024" | bc -l)"
-  echo "$med" > "$work/median-$label"
-}
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 
 echo
 echo "corpus: $files files, $lines lines of Rust in $(ls "$work/corpus" | wc -l) crates (tokio, syn, regex, serde, hyper and their dependencies)"
