@@ -308,6 +308,8 @@ fn unmatched_ban(ban: &crate::config::Ban, analysis: &Analysis) -> Option<String
 }
 
 fn list_rules(config: &Config) -> i32 {
+    let boundaries: Vec<String> = config.boundaries.iter().map(|b| b.to_string()).collect();
+    println!("hand-off boundaries: {}\n", boundaries.join(", "));
     for rule in &config.rules {
         let severity = match rule.severity {
             crate::config::Severity::Error => "error",
@@ -323,7 +325,22 @@ fn list_rules(config: &Config) -> i32 {
             println!("  functions: {}", functions.patterns.join(", "));
         }
         if !rule.scope.attributes.is_empty() {
-            println!("  attributes: {}", rule.scope.attributes.join(", "));
+            println!(
+                "  attributes or decorators: {}",
+                rule.scope.attributes.join(", ")
+            );
+        }
+        let depth = rule
+            .max_depth
+            .map(|d| format!(", chains of at most {d} calls"))
+            .unwrap_or_default();
+        if rule.transitive {
+            println!("  follows calls through project functions{depth}");
+        } else {
+            println!("  direct calls only (transitive = false)");
+        }
+        if !rule.allow_test_code {
+            println!("  test code is checked too (allow-test-code = false)");
         }
         if !rule.allow.is_empty() && !rule.gateway {
             println!("  allowed in: {}", rule.allow.patterns.join(", "));

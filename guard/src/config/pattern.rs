@@ -16,6 +16,8 @@ enum Segment {
 /// A parsed pattern over qualified names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PathPattern {
+    /// The pattern as written.
+    text: String,
     segments: Vec<Segment>,
     /// The language the separator implies: `::` for Rust, `.` for Python, none for one segment.
     pub language: Option<Language>,
@@ -63,6 +65,7 @@ impl PathPattern {
         }
         let crate_relative = segments.first() == Some(&Segment::Literal("crate".into()));
         Ok(PathPattern {
+            text: text.to_string(),
             segments,
             language,
             crate_relative,
@@ -189,5 +192,11 @@ mod tests {
         assert!(PathPattern::parse("**").is_err());
         assert!(PathPattern::parse("a::b*").is_err());
         assert!(PathPattern::parse("a.").is_err());
+    }
+}
+
+impl std::fmt::Display for PathPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
     }
 }
