@@ -2,7 +2,7 @@
 //! never parsed twice.
 //!
 //! The cache lives in `.guard-cache/` under the analysis root. A file whose
-//! size and modification time match its entry is not even read; a file whose
+//! size and modification time match its entry is not even read. A file whose
 //! content hash (BLAKE3) matches is read but not parsed. Files with syntax
 //! errors are never cached. The whole cache is dropped when the guard's
 //! version, the cache format or the frontend settings change.
@@ -55,7 +55,7 @@ impl FileStamp {
     }
 }
 
-/// How recent a modification must be for its timestamp not to be trusted.
+/// The age below which a modification time is not trusted.
 const RACY_WINDOW_NS: u128 = 2_000_000_000;
 
 /// One cached file: how to recognise it, and its lowered modules.

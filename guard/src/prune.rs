@@ -1,11 +1,11 @@
 //! Demand-driven selection of Python files: parse only the files that can
 //! matter, instead of every file of a large project.
 //!
-//! A Python file is parsed when it is in a hot-path scope (`hot-path.files`),
-//! when its text names a ban (the last literal segment of a ban's pattern, or
-//! a name that a parsed module binds to a banned path through an import or an
-//! alias), or, when a rule follows calls transitively, when a parsed module
-//! imports it. A file outside these sets cannot contain a call that a ban
+//! A Python file is parsed in three cases. It is in a hot-path scope
+//! (`hot-path.files`). Or its text names a ban: the last literal segment of a
+//! ban's pattern, or a name that a parsed module binds to a banned path
+//! through an import or an alias. Or a rule follows calls transitively and a
+//! parsed module imports it. A file outside these sets cannot contain a call that a ban
 //! matches: to call a function, code must name it or a name bound to it, and
 //! every such binding is in a file that names the function in turn.
 //!

@@ -625,7 +625,7 @@ fn is_call(expr: &Expr) -> bool {
 }
 
 impl Lowerer<'_> {
-    /// Marks the call whose result a local variable holds as joined, when the
+    /// Marks the call whose result a local variable contains as joined, when the
     /// expression is that variable (`handle.await`, `handle.join()`, `join!(handle)`).
     fn join_handle(&mut self, expr: &Expr) {
         let Expr::Path(path) = expr else { return };

@@ -11,7 +11,7 @@ use crate::model::{Callee, Candidates, Module, PathBase, RawPath, Span, TypeExpr
 use crate::source::SourceFile;
 
 /// Wrapper types that type inference unwraps: a method called on `Arc<T>` is a method of `T`.
-/// Map types whose values inference sees through: `map["k"].method()` is a method of `V`.
+/// Map types whose values type inference unwraps: `map["k"].method()` is a method of `V`.
 const MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap"];
 
 /// Lock types: a method called on `Mutex<T>` is the lock's, and `lock()` gives `T`.
