@@ -82,8 +82,16 @@ EOF
     chown postgres:postgres "$SERVERS_DIR/pg" 2>/dev/null || true
     servers_as_pg "$bindir/initdb" -D "$SERVERS_DIR/pg/data" -U runtime --auth=trust \
         --no-sync >"$SERVERS_DIR/initdb.log"
+    # The settings go into postgresql.conf, so a test that restarts the server keeps them.
+    # fsync=off suits throwaway data only.
+    servers_as_pg tee -a "$SERVERS_DIR/pg/data/postgresql.conf" >/dev/null <<EOF
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$SERVERS_DIR/pg'
+fsync = off
+max_connections = 200
+EOF
     servers_as_pg "$bindir/pg_ctl" -D "$SERVERS_DIR/pg/data" -l "$SERVERS_DIR/pg/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$SERVERS_DIR/pg -c fsync=off -c max_connections=200" \
         start >/dev/null
     export SERVERS_PG_BINDIR="$bindir"
     export DATABASE_URL="postgres://runtime@127.0.0.1:$pg_port/postgres"

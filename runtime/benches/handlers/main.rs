@@ -1,9 +1,11 @@
 //! Handler latency and throughput, split hot path against a deliberately blocking variant that
 //! awaits a mock model with a fixed delay. Run with `cargo bench -p runtime --bench handlers`.
 //! Sample sizes: BENCH_SAMPLES (split, per handler), BENCH_BLOCKING_SAMPLES (blocking, per handler).
+//! BENCH_BACKENDS=servers measures the Redis and PostgreSQL backends instead (see `servers.rs`).
 
 mod calls;
 mod mock;
+mod servers;
 mod stats;
 
 use std::future::Future;
@@ -352,5 +354,9 @@ fn main() {
         Ok(runtime) => runtime,
         Err(error) => panic!("cannot start the async runtime: {error}"),
     };
-    runtime.block_on(bench());
+    if std::env::var("BENCH_BACKENDS").as_deref() == Ok("servers") {
+        runtime.block_on(servers::bench_servers());
+    } else {
+        runtime.block_on(bench());
+    }
 }

@@ -52,6 +52,18 @@ pub fn write_config(
     model_url: &str,
     visibility_ms: u64,
 ) -> std::path::PathBuf {
+    let retries = "max_attempts = 5\nbackoff_base_ms = 50\nbackoff_max_ms = 500";
+    write_config_with(dir, stream, model_url, visibility_ms, retries)
+}
+
+/// Writes the config of [`write_config`] with other retry settings (`max_attempts` and backoff lines).
+pub fn write_config_with(
+    dir: &Path,
+    stream: &str,
+    model_url: &str,
+    visibility_ms: u64,
+    retries: &str,
+) -> std::path::PathBuf {
     let text = format!(
         r#"
 [server]
@@ -70,9 +82,7 @@ max_connections = 4
 
 [queue]
 workers = 2
-max_attempts = 5
-backoff_base_ms = 50
-backoff_max_ms = 500
+{retries}
 shutdown_grace_ms = 2000
 
 [redis]
