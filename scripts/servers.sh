@@ -104,7 +104,7 @@ EOF
         fi
         sleep 0.1
     done
-    echo "servers.sh: Redis did not answer on $REDIS_URL; log: $SERVERS_DIR/redis/redis.log" >&2
+    echo "servers.sh: Redis did not respond on $REDIS_URL; log: $SERVERS_DIR/redis/redis.log" >&2
     return 1
 }
 

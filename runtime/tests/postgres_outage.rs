@@ -1,4 +1,4 @@
-//! With PostgreSQL stopped, the API answers in time with fallback values, and a task whose insert
+//! With PostgreSQL stopped, the API responds in time with fallback values, and a task whose insert
 //! failed is retried until the server is back. This test stops the shared PostgreSQL server, so it
 //! has its own binary: Cargo runs test binaries one after another.
 

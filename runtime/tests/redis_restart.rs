@@ -1,4 +1,4 @@
-//! A Redis restart in the middle of a run loses no accepted task, and the API answers with fallback
+//! A Redis restart in the middle of a run loses no accepted task, and the API responds with fallback
 //! values while Redis is down. This test restarts the shared Redis server, so it has its own binary:
 //! Cargo runs test binaries one after another, so no other server test sees the outage.
 

@@ -220,3 +220,54 @@ async fn stampede_dispatches_one_task() {
     .await;
     assert_eq!(entries.len(), 1, "100 misses of one key queue one task");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stopped_worker_returns_running_task() {
+    let urls = server_urls();
+    let model = MockModel::start(MockState {
+        delay: Duration::from_millis(3_500),
+        ..MockState::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // The visibility timeout is far beyond the wait below, so only a returned task finishes in time.
+    let config = write_config(dir.path(), &unique_name("stop"), &model.base_url, 120_000);
+    let api = RuntimeProcess::serve(&config, &urls);
+    let mut first = RuntimeProcess::worker(&config, &urls);
+    let client = reqwest::Client::new();
+    let stakeholder_id = fresh_id() + 1;
+
+    let event = direct_action(fresh_id(), stakeholder_id, "parley");
+    let (status, _) = post_event(&client, &api.address, &event).await;
+    assert_eq!(status, 200);
+    let started = wait_until(Duration::from_secs(10), || async { model.requests() >= 1 }).await;
+    assert!(started, "the first worker did not start the task");
+    let pid = first.child.id().to_string();
+    let signal = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(signal.success());
+    let exit = tokio::task::spawn_blocking(move || first.child.wait())
+        .await
+        .expect("wait task");
+    assert!(
+        exit.expect("worker exit status").success(),
+        "the worker exits cleanly after SIGTERM"
+    );
+
+    let _second = RuntimeProcess::worker(&config, &urls);
+    let store = store(&urls.database).await;
+    let finished = wait_until(Duration::from_secs(20), || async {
+        !store
+            .list_for_stakeholder(stakeholder_id)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    })
+    .await;
+    assert!(
+        finished,
+        "the returned task was not finished by the second worker"
+    );
+}

@@ -130,11 +130,11 @@ impl RuntimeProcess {
         // The runtime logs to stderr.
         let stderr = child.stderr.take().expect("runtime stderr");
         let (sender, receiver) = mpsc::channel();
-        let wanted = ready_line.to_string();
+        let expected_line = ready_line.to_string();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if !sent && line.contains(&wanted) {
+                if !sent && line.contains(&expected_line) {
                     let _ = sender.send(line.clone());
                     sent = true;
                 }

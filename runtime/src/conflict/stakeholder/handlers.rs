@@ -209,7 +209,7 @@ pub async fn state_sync(ctx: &HotContext, event: StateSync) -> Result<Value, Han
     {
         Ok(actions) => (actions, false),
         Err(error) => {
-            tracing::error!(scene_id = event.scene_id, scene_hash = %hash, %error, "cannot claim planned actions; answering without them");
+            tracing::error!(scene_id = event.scene_id, scene_hash = %hash, %error, "cannot claim planned actions; returning none");
             (Vec::new(), true)
         }
     };
@@ -284,7 +284,7 @@ pub async fn planned_actions(ctx: &HotContext, scene_id: i64) -> Result<Value, H
     {
         Ok(actions) => (actions, false),
         Err(error) => {
-            tracing::error!(scene_id, scene_hash = %hash, %error, "cannot list planned actions; answering without them");
+            tracing::error!(scene_id, scene_hash = %hash, %error, "cannot list planned actions; returning none");
             (Vec::new(), true)
         }
     };
