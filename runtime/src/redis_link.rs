@@ -2,6 +2,8 @@
 //! a time limit on every command, and the token that marks the locks this process takes.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -20,7 +22,16 @@ pub enum RedisError {
         command: &'static str,
         timeout_ms: u64,
     },
+    #[error("Redis command {command} skipped: the server failed within the last {pause_ms} ms")]
+    Paused {
+        command: &'static str,
+        pause_ms: u64,
+    },
 }
+
+/// How long commands fail at once after a connection failure or a timeout, so a handler waits for
+/// at most one timeout per outage instead of one per command.
+const FAILURE_PAUSE_MS: i64 = 1_000;
 
 /// A reconnecting Redis connection. Cloning shares the connection.
 #[derive(Clone)]
@@ -29,6 +40,8 @@ pub struct RedisLink {
     connection: ConnectionManager,
     timeout: Duration,
     owner_token: String,
+    /// Epoch milliseconds until which commands fail without being sent.
+    paused_until_ms: Arc<AtomicI64>,
 }
 
 impl RedisLink {
@@ -44,6 +57,7 @@ impl RedisLink {
             connection,
             timeout,
             owner_token: process_token(),
+            paused_until_ms: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -56,6 +70,7 @@ impl RedisLink {
             connection,
             timeout: response_timeout,
             owner_token: self.owner_token.clone(),
+            paused_until_ms: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -124,13 +139,39 @@ impl RedisLink {
         command: &'static str,
         pending: impl std::future::Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, RedisError> {
-        match tokio::time::timeout(self.timeout, pending).await {
+        let now = crate::store::now_ms();
+        if now < self.paused_until_ms.load(Ordering::Relaxed) {
+            return Err(RedisError::Paused {
+                command,
+                pause_ms: FAILURE_PAUSE_MS as u64,
+            });
+        }
+        let result = match tokio::time::timeout(self.timeout, pending).await {
             Ok(result) => result.map_err(|source| RedisError::Command { command, source }),
             Err(_) => Err(RedisError::Timeout {
                 command,
                 timeout_ms: self.timeout.as_millis() as u64,
             }),
+        };
+        if result.as_ref().is_err_and(is_connection_failure) {
+            self.paused_until_ms
+                .store(now + FAILURE_PAUSE_MS, Ordering::Relaxed);
         }
+        result
+    }
+}
+
+/// Returns whether an error means the server is unreachable, as opposed to a rejected command.
+fn is_connection_failure(error: &RedisError) -> bool {
+    match error {
+        RedisError::Timeout { .. } => true,
+        RedisError::Command { source, .. } => {
+            source.is_io_error()
+                || source.is_connection_dropped()
+                || source.is_connection_refusal()
+                || source.is_timeout()
+        }
+        RedisError::Paused { .. } => false,
     }
 }
 

@@ -94,6 +94,15 @@ async fn queue_with_runner(runner: Arc<FlakyRunner>) -> (RedisQueue, RedisWorker
     let queue = RedisQueue::start(link(&urls.redis).await, &config)
         .await
         .expect("start the queue");
+    let workers = start_workers(&queue, runner, Duration::from_secs(5)).await;
+    (queue, workers)
+}
+
+async fn start_workers(
+    queue: &RedisQueue,
+    runner: Arc<FlakyRunner>,
+    visibility_timeout: Duration,
+) -> RedisWorkers {
     let settings = QueueSettings {
         workers: 1,
         capacity: 100,
@@ -102,10 +111,75 @@ async fn queue_with_runner(runner: Arc<FlakyRunner>) -> (RedisQueue, RedisWorker
         backoff_max: Duration::from_millis(200),
         shutdown_grace: Duration::from_secs(1),
     };
-    let workers = RedisWorkers::start(queue.clone(), settings, Duration::from_secs(5), runner)
+    RedisWorkers::start(queue.clone(), settings, visibility_timeout, runner)
         .await
-        .expect("start the workers");
-    (queue, workers)
+        .expect("start the workers")
+}
+
+#[tokio::test]
+async fn redis_task_fails_after_repeated_crashes() {
+    let urls = server_urls();
+    let stream = unique_name("crash");
+    let config = RedisConfig {
+        stream: stream.clone(),
+        ..RedisConfig::default()
+    };
+    let queue = RedisQueue::start(link(&urls.redis).await, &config)
+        .await
+        .expect("start the queue");
+    let task = Task::new(TaskName::NarrateVictory, "crash", json!({}));
+    queue.dispatch(task.clone()).await.expect("dispatch");
+
+    // A consumer that dies after taking the entry, then three more deliveries to dead consumers.
+    let group = &config.group;
+    let mut read = redis::cmd("XREADGROUP");
+    for arg in ["GROUP", group, "dead", "COUNT", "1", "STREAMS", &stream, ">"] {
+        read.arg(arg);
+    }
+    let _: redis::Value = common::servers::redis_query(&urls.redis, &read).await;
+    let entries: Vec<(String, Vec<String>)> = common::servers::redis_query(
+        &urls.redis,
+        redis::cmd("XRANGE").arg(&stream).arg("-").arg("+"),
+    )
+    .await;
+    let entry_id = entries
+        .first()
+        .map(|entry| entry.0.clone())
+        .expect("one entry");
+    for _ in 0..3 {
+        let mut claim = redis::cmd("XCLAIM");
+        claim
+            .arg(&stream)
+            .arg(group)
+            .arg("dead")
+            .arg(0)
+            .arg(&entry_id);
+        let _: redis::Value = common::servers::redis_query(&urls.redis, &claim).await;
+    }
+
+    let runner = Arc::new(FlakyRunner {
+        attempts: AtomicU32::new(0),
+        succeed_on: 1,
+    });
+    let workers = start_workers(&queue, runner.clone(), Duration::from_millis(100)).await;
+    let failed = wait_until(Duration::from_secs(10), || async {
+        matches!(
+            queue.status(&task.idempotency_key).await,
+            Some(TaskStatus::Failed { .. })
+        )
+    })
+    .await;
+    workers.shutdown().await;
+    assert!(
+        failed,
+        "status: {:?}",
+        queue.status(&task.idempotency_key).await
+    );
+    assert_eq!(
+        runner.attempts.load(Ordering::SeqCst),
+        0,
+        "the task does not run again"
+    );
 }
 
 #[tokio::test]

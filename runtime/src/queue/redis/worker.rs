@@ -48,6 +48,8 @@ struct Delivery {
     entry_id: String,
     task: Task,
     attempt: u32,
+    /// How often the group handed out this entry, including to workers that stopped while running it.
+    deliveries: u64,
 }
 
 impl RedisWorkers {
@@ -143,7 +145,7 @@ async fn consume(inner: Arc<Inner>, reader: RedisLink, consumer: String) {
     while !inner.stop.is_cancelled() {
         let next = next_entry(&inner, &reader, &consumer, &mut claim_cursor).await;
         match next {
-            Ok(Some(entry)) => process(&inner, &consumer, entry).await,
+            Ok(Some((entry, deliveries))) => process(&inner, &consumer, entry, deliveries).await,
             Ok(None) => {}
             Err(error) => {
                 if let Some(suppressed) = READ_ERROR_LOG.admit() {
@@ -168,13 +170,14 @@ fn is_missing_group(error: &RedisError) -> bool {
     matches!(error, RedisError::Command { source, .. } if source.code() == Some("NOGROUP"))
 }
 
-/// Returns an entry whose consumer stopped sending heartbeats, else waits for a new entry.
+/// Returns an entry whose consumer stopped sending heartbeats, else waits for a new entry, with
+/// the number of times the group delivered it.
 async fn next_entry(
     inner: &Inner,
     reader: &RedisLink,
     consumer: &str,
     claim_cursor: &mut String,
-) -> Result<Option<StreamId>, RedisError> {
+) -> Result<Option<(StreamId, u64)>, RedisError> {
     let keys = inner.queue.keys();
     let mut claim = redis::cmd("XAUTOCLAIM");
     claim
@@ -188,8 +191,9 @@ async fn next_entry(
     let claimed: StreamAutoClaimReply = inner.queue.link().query("XAUTOCLAIM", &claim).await?;
     *claim_cursor = claimed.next_stream_id;
     if let Some(entry) = claimed.claimed.into_iter().next() {
-        tracing::warn!(consumer, entry_id = %entry.id, "claimed a task whose worker stopped responding");
-        return Ok(Some(entry));
+        let deliveries = delivery_count(inner, &entry.id).await?;
+        tracing::warn!(consumer, entry_id = %entry.id, deliveries, "claimed a task whose worker stopped responding");
+        return Ok(Some((entry, deliveries)));
     }
     let mut read = redis::cmd("XREADGROUP");
     read.arg("GROUP")
@@ -205,10 +209,24 @@ async fn next_entry(
     let reply: Option<StreamReadReply> = reader.query("XREADGROUP", &read).await?;
     Ok(reply
         .and_then(|reply| reply.keys.into_iter().next())
-        .and_then(|stream| stream.ids.into_iter().next()))
+        .and_then(|stream| stream.ids.into_iter().next())
+        .map(|entry| (entry, 1)))
 }
 
-fn decode(entry: &StreamId) -> Result<Delivery, String> {
+/// Reads the delivery counter of a pending entry with `XPENDING stream group id id 1`.
+async fn delivery_count(inner: &Inner, entry_id: &str) -> Result<u64, RedisError> {
+    let keys = inner.queue.keys();
+    let mut cmd = redis::cmd("XPENDING");
+    cmd.arg(&keys.stream)
+        .arg(&keys.group)
+        .arg(entry_id)
+        .arg(entry_id)
+        .arg(1);
+    let rows: Vec<(String, String, u64, u64)> = inner.queue.link().query("XPENDING", &cmd).await?;
+    Ok(rows.first().map_or(1, |row| row.3))
+}
+
+fn decode(entry: &StreamId, deliveries: u64) -> Result<Delivery, String> {
     let body: String = entry
         .get("task")
         .ok_or_else(|| format!("entry {} has no task field", entry.id))?;
@@ -222,11 +240,12 @@ fn decode(entry: &StreamId) -> Result<Delivery, String> {
         entry_id: entry.id.clone(),
         task,
         attempt,
+        deliveries,
     })
 }
 
-async fn process(inner: &Arc<Inner>, consumer: &str, entry: StreamId) {
-    let delivery = match decode(&entry) {
+async fn process(inner: &Arc<Inner>, consumer: &str, entry: StreamId, deliveries: u64) {
+    let delivery = match decode(&entry, deliveries) {
         Ok(delivery) => delivery,
         Err(error) => {
             tracing::error!(consumer, entry_id = %entry.id, %error, "dropping an undecodable stream entry");
@@ -249,6 +268,19 @@ async fn process(inner: &Arc<Inner>, consumer: &str, entry: StreamId) {
 
 async fn run_delivery(inner: &Arc<Inner>, consumer: &str, delivery: Delivery) {
     let name = delivery.task.name.as_str();
+    // A task whose workers keep dying while running it (a crash or an out-of-memory kill) would
+    // otherwise be claimed forever, so it fails once its deliveries exceed the attempts allowed.
+    if delivery.deliveries > u64::from(inner.settings.max_attempts) {
+        let error = format!(
+            "delivered {} times without finishing, because its workers stopped while running it",
+            delivery.deliveries
+        );
+        tracing::error!(%error, "task failed, no deliveries left");
+        metrics::counter!("runtime_tasks_total", "task" => name, "outcome" => "failed")
+            .increment(1);
+        finish(inner, &delivery, "failed", &error).await;
+        return;
+    }
     record(inner, &delivery, "running", "").await;
     let heartbeat = tokio::spawn(send_heartbeats(
         inner.clone(),
