@@ -13,9 +13,14 @@ servers_install() {
     fi
     local packages=(redis-server postgresql)
     local apt_args=(install -y --no-install-recommends --no-upgrade "${packages[@]}")
-    if ! apt-get "${apt_args[@]}"; then
-        apt-get update
-        apt-get "${apt_args[@]}"
+    # CI runners such as GitHub's run as a user with passwordless sudo.
+    local sudo=()
+    if [[ $(id -u) -ne 0 ]]; then
+        sudo=(sudo)
+    fi
+    if ! "${sudo[@]}" apt-get "${apt_args[@]}"; then
+        "${sudo[@]}" apt-get update
+        "${sudo[@]}" apt-get "${apt_args[@]}"
     fi
 }
 
@@ -29,12 +34,19 @@ servers_pg_bindir() {
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on.
 servers_free_port() {
-    python3 - <<'EOF'
-import socket
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
-EOF
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+        return
+    fi
+    # Without Python: a random port that refuses a connection is free.
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
 }
 
 # Runs a command as the postgres user when this shell is root.
