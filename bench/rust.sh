@@ -75,6 +75,9 @@ sed -i 's/^message = /transitive = false\nmessage = /' "$work/corpus/rules.toml"
 measure guard-cold-direct-only bash -c "cd '$work/corpus' && '$guard' --no-cache --format json"
 med=$(cat "$work/median-guard-cold")
 echo "lines per second, cold: $(echo "$lines / $med" | bc); warm (models cached): $(echo "$lines / $(cat "$work/median-guard-warm")" | bc)"
+echo "phases of one cold run (GUARD_LOG=timing), the call graph and rules being the transitive cost:"
+(cd "$work/corpus" && sed -i 's/^transitive = false$//' rules.toml && GUARD_LOG=timing "$guard" --no-cache --format json 2>&1 >/dev/null | grep '^guard:' | sed 's/^/  /')
+sed -i 's/^message = /transitive = false\nmessage = /' "$work/corpus/rules.toml"
 echo "transitive pass overhead, cold: $(echo "($med / $(cat "$work/median-guard-cold-direct-only") - 1) * 100" | bc -l | cut -c1-5) %"
 
 echo
