@@ -173,6 +173,7 @@ impl<'a> Lowerer<'a> {
         let saved_argument = self.argument_of.take();
         let saved_deferred = std::mem::replace(&mut self.deferred, false);
         let saved_handles = std::mem::take(&mut self.handles);
+        let saved_values = std::mem::take(&mut self.deferred_values);
         self.blocks.push(BlockScope::default());
 
         for input in &source.sig.inputs {
@@ -185,6 +186,7 @@ impl<'a> Lowerer<'a> {
 
         self.blocks.pop();
         self.handles = saved_handles;
+        self.deferred_values = saved_values;
         self.deferred = saved_deferred;
         self.argument_of = saved_argument;
         self.in_test = saved_test;
@@ -361,6 +363,9 @@ impl<'a> Lowerer<'a> {
             self.deferred = false;
         }
         for arg in args {
+            if let Some(site) = site {
+                self.hand_local_to(arg, site);
+            }
             match arg {
                 Expr::Path(p) if p.qself.is_none() => {
                     if let Some(callee) = self.path_callee(&p.path) {
@@ -411,7 +416,13 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         let mut binding = None;
         if let Some(init) = &local.init {
             self.last_call = None;
+            let first_site = self.modules[self.current_module].calls.len();
             self.visit_expr(&init.expr);
+            if let (Pat::Ident(ident), true) = (&local.pat, is_closure(&init.expr)) {
+                let end = self.modules[self.current_module].calls.len();
+                self.deferred_values
+                    .push((ident.ident.unraw().to_string(), first_site..end));
+            }
             if let (Pat::Ident(ident), true, Some(site)) =
                 (&local.pat, is_call(&init.expr), self.last_call)
             {
@@ -635,6 +646,41 @@ impl Lowerer<'_> {
         let name = ident.unraw().to_string();
         if let Some(&(_, site)) = self.handles.iter().rev().find(|(n, _)| *n == name) {
             self.modules[self.current_module].calls[site].joined = true;
+        }
+    }
+}
+
+/// Returns whether an expression, under parentheses, is a closure or an async block.
+fn is_closure(expr: &Expr) -> bool {
+    match expr {
+        Expr::Paren(p) => is_closure(&p.expr),
+        Expr::Closure(_) | Expr::Async(_) => true,
+        _ => false,
+    }
+}
+
+impl Lowerer<'_> {
+    /// Links the calls inside a closure, async block or future held by a local
+    /// variable to the call the variable is passed to: `tokio::spawn(job)` runs
+    /// `let job = async { .. };` later, as if it were written in place.
+    fn hand_local_to(&mut self, arg: &Expr, site: usize) {
+        let Expr::Path(path) = arg else { return };
+        let Some(ident) = path.path.get_ident() else {
+            return;
+        };
+        let name = ident.unraw().to_string();
+        let calls = &mut self.modules[self.current_module].calls;
+        if let Some((_, range)) = self.deferred_values.iter().rev().find(|(n, _)| *n == name) {
+            for inner in range.clone() {
+                if calls[inner].argument_of.is_none() {
+                    calls[inner].argument_of = Some(site);
+                    calls[inner].deferred = true;
+                }
+            }
+        } else if let Some(&(_, future)) = self.handles.iter().rev().find(|(n, _)| *n == name) {
+            if calls[future].argument_of.is_none() && future != site {
+                calls[future].argument_of = Some(site);
+            }
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct Lowerer<'a> {
     pub last_call: Option<usize>,
     /// Local variables of the current function bound to a call's result: `(name, site)`.
     pub handles: Vec<(String, usize)>,
+    /// Local variables bound to a closure or async block, with the call sites inside it.
+    pub deferred_values: Vec<(String, std::ops::Range<usize>)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -93,6 +95,7 @@ impl<'a> Lowerer<'a> {
             deferred: false,
             last_call: None,
             handles: Vec::new(),
+            deferred_values: Vec::new(),
         }
     }
 
