@@ -134,6 +134,12 @@ fn match_segments(pattern: &[Segment], name: &[String]) -> bool {
     }
 }
 
+impl std::fmt::Display for PathPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,11 +198,5 @@ mod tests {
         assert!(PathPattern::parse("**").is_err());
         assert!(PathPattern::parse("a::b*").is_err());
         assert!(PathPattern::parse("a.").is_err());
-    }
-}
-
-impl std::fmt::Display for PathPattern {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
     }
 }
