@@ -88,11 +88,30 @@ impl<'a, 't> Lowerer<'a, 't> {
                 }
             }
             "lambda" => self.lambda(node),
+            "except_clause" | "except_group_clause" => self.except_clause(node),
             "list_comprehension"
             | "set_comprehension"
             | "dictionary_comprehension"
             | "generator_expression" => self.comprehension(node),
             _ => self.walk_children(node),
+        }
+    }
+
+    /// Lowers an `except` handler; `except Error as name` binds `name` to the
+    /// exception, which shadows any function of that name.
+    fn except_clause(&mut self, node: Node<'t>) {
+        for child in named_children(node) {
+            if child.kind() == "as_pattern" {
+                if let Some(value) = child.named_child(0) {
+                    self.walk(value);
+                }
+                if let Some(alias) = child.child_by_field_name("alias") {
+                    let target = alias.named_child(0).unwrap_or(alias);
+                    self.bind_target(target, Binding::value(TypeExpr::Unknown));
+                }
+            } else {
+                self.walk(child);
+            }
         }
     }
 
