@@ -68,6 +68,7 @@ impl CallGraph {
             }));
         }
         let overriders = overriding_methods(analysis);
+        let no_overriders = HashMap::default();
 
         let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); ids.len()];
         for (m, module) in modules.iter().enumerate() {
@@ -79,7 +80,12 @@ impl CallGraph {
                     continue;
                 }
                 let from = offsets[m] + caller;
-                for (target, note) in targets_of(analysis, &overriders, &analysis.resolved[m][s]) {
+                let overriders = if receiver_is_exact(&site.callee) {
+                    &no_overriders
+                } else {
+                    &overriders
+                };
+                for (target, note) in targets_of(analysis, overriders, &analysis.resolved[m][s]) {
                     edges[from].push(Edge {
                         site: s,
                         target,
@@ -228,7 +234,8 @@ pub(crate) fn overriding_methods(
 /// the type's own method.
 // NOTE: a call on a Python object whose class inherits the method also
 // follows the overrides in sibling subclasses, because resolved names do not
-// keep the receiver's class.
+// keep the receiver's class. Callers skip overrides when the receiver was just
+// built by a constructor (`receiver_is_exact`).
 pub(crate) fn targets_of(
     analysis: &Analysis,
     overriders: &HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>>,
@@ -343,4 +350,12 @@ pub fn chain_from(
         }
     }
     hops
+}
+
+/// Returns whether a method call's receiver has exactly the type the index
+/// finds, with no subclass or other implementation possible: a value just
+/// built by a constructor (`Base().run()`, `let b = Base::new(); b.run()`).
+pub(crate) fn receiver_is_exact(callee: &crate::model::Callee) -> bool {
+    use crate::model::{Callee, TypeExpr};
+    matches!(callee, Callee::Method { receiver: TypeExpr::Returned(inner), .. } if matches!(**inner, Callee::Path(_)))
 }

@@ -4,7 +4,7 @@
 use super::forbidden_call::{finding, matching_name};
 use super::scope::{file_in_scope, handed_off, site_in_scope};
 use super::RuleKind;
-use crate::callgraph::{chain_from, targets_of};
+use crate::callgraph::{chain_from, receiver_is_exact, targets_of};
 use crate::config::{Config, Rule};
 use crate::diagnostics::Finding;
 use crate::engine::Analysis;
@@ -92,7 +92,13 @@ impl RuleKind for TransitiveCall {
                 {
                     continue;
                 }
-                let targets = targets_of(analysis, &graph.overriders, names);
+                let no_overriders = Default::default();
+                let overriders = if receiver_is_exact(&site.callee) {
+                    &no_overriders
+                } else {
+                    &graph.overriders
+                };
+                let targets = targets_of(analysis, overriders, names);
                 if targets.is_empty() {
                     continue;
                 }
