@@ -403,6 +403,19 @@ impl<'a> Lowerer<'a> {
                 let Expr::Path(p) = &*call.func else {
                     return None;
                 };
+                // `Arc::new(x)`, `Arc::clone(&x)`, `Box::new(x)`: a wrapper around the argument's type.
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.unraw().to_string())
+                    .collect();
+                if let [.., wrapper, constructor] = segments.as_slice() {
+                    let wraps = WRAPPERS.contains(&wrapper.as_str());
+                    if wraps && matches!(constructor.as_str(), "new" | "clone" | "from" | "pin") {
+                        return call.args.first().and_then(|arg| self.expr_type(arg));
+                    }
+                }
                 let Lookup::Items(candidates) = self.resolve(&p.path) else {
                     return None;
                 };
