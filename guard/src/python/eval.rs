@@ -18,6 +18,33 @@ const TYPE_WRAPPERS: &[&str] = &[
     "None",
     "typing",
     "t",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "type",
+    "List",
+    "Dict",
+    "Set",
+    "FrozenSet",
+    "Tuple",
+    "Type",
+    "Sequence",
+    "MutableSequence",
+    "Iterable",
+    "Iterator",
+    "Collection",
+    "Mapping",
+    "MutableMapping",
+    "Awaitable",
+    "AsyncIterator",
+    "AsyncIterable",
+    "collections",
+    "abc",
+    "str",
+    "int",
+    "bytes",
 ];
 
 /// An attribute read: `object.name`, or the constant `getattr(object, "name")`.
@@ -281,19 +308,21 @@ impl<'a, 't> Lowerer<'a, 't> {
     /// `T | None`) into the type it names.
     pub fn annotation_type(&self, node: Node<'t>) -> Option<TypeExpr> {
         let text = self.text(node);
-        let name = text
+        // The first name that is not a container or typing wrapper and that the
+        // scope resolves: `list[Client]` and `dict[str, Client]` are `Client`,
+        // as elements are what code calls methods on.
+        let (binding, rest) = text
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .find(|token| {
+            .filter(|token| {
                 !token.is_empty()
                     && !TYPE_WRAPPERS.contains(&token.rsplit('.').next().unwrap_or(token))
+            })
+            .find_map(|name| {
+                let mut segments = name.split('.');
+                let binding = self.lookup_type(segments.next()?)?;
+                let rest: Vec<&str> = segments.collect();
+                (!binding.items.is_empty()).then_some((binding, rest))
             })?;
-        let mut segments = name.split('.');
-        let first = segments.next()?;
-        let rest: Vec<&str> = segments.collect();
-        let binding = self.lookup_type(first)?;
-        if binding.items.is_empty() {
-            return None;
-        }
         Some(TypeExpr::Named(
             binding
                 .items

@@ -237,14 +237,20 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     /// Lowers a loop, whose body may run or not. A `for` target is a value of unknown type.
     fn loop_statement(&mut self, node: Node<'t>) {
-        if let Some(iterable) = node
+        let iterable = node
             .child_by_field_name("right")
-            .or(node.child_by_field_name("condition"))
-        {
+            .or(node.child_by_field_name("condition"));
+        if let Some(iterable) = iterable {
             self.walk(iterable);
         }
         if let Some(target) = node.child_by_field_name("left") {
-            self.bind_target(target, Binding::value(TypeExpr::Unknown));
+            // Elements of a typed collection (`clients: list[Client]`) have the element type.
+            let element = iterable
+                .filter(|_| target.kind() == "identifier")
+                .and_then(|i| self.eval(i))
+                .and_then(|b| b.known_value().cloned())
+                .unwrap_or(TypeExpr::Unknown);
+            self.bind_target(target, Binding::value(element));
         }
         let body: Vec<Node<'t>> = node.child_by_field_name("body").into_iter().collect();
         self.branches(&body, false);
