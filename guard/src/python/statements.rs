@@ -315,10 +315,12 @@ impl<'a, 't> Lowerer<'a, 't> {
             value = inner.child_by_field_name("right");
         }
 
-        let mut binding = match value {
-            Some(value) => self.eval(value).unwrap_or_default(),
-            None if annotation.is_none() => return,
-            None => Binding::default(),
+        let type_var_bound = value.and_then(|v| self.type_var_bound(v));
+        let mut binding = match (type_var_bound, value) {
+            (Some(bound), _) => bound,
+            (None, Some(value)) => self.eval(value).unwrap_or_default(),
+            (None, None) if annotation.is_none() => return,
+            (None, None) => Binding::default(),
         };
         if let Some(annotation) = annotation {
             binding.value = Some(annotation);
@@ -326,6 +328,30 @@ impl<'a, 't> Lowerer<'a, 't> {
         if let Some(left) = node.child_by_field_name("left") {
             self.assign(left, binding, value);
         }
+    }
+
+    /// Returns the bound of `TypeVar("T", bound=Model)` as a binding to
+    /// `Model`, so a parameter annotated `T` has the bound's methods.
+    fn type_var_bound(&self, value: Node<'t>) -> Option<Binding> {
+        if value.kind() != "call" {
+            return None;
+        }
+        let function = value.child_by_field_name("function")?;
+        if self.text(function).rsplit('.').next() != Some("TypeVar") {
+            return None;
+        }
+        let arguments = value.child_by_field_name("arguments")?;
+        let bound = named_children(arguments).into_iter().find(|argument| {
+            argument.kind() == "keyword_argument"
+                && argument
+                    .child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == "bound")
+        })?;
+        let TypeExpr::Named(items) = self.annotation_type(bound.child_by_field_name("value")?)?
+        else {
+            return None;
+        };
+        Some(Binding::items(items))
     }
 
     fn augmented_assignment(&mut self, node: Node<'t>) {
