@@ -159,8 +159,10 @@ impl<'a, 't> Lowerer<'a, 't> {
             "await" | "parenthesized_expression" => self.eval_at(node.named_child(0)?, depth + 1),
             "named_expression" => self.eval_at(node.child_by_field_name("value")?, depth + 1),
             "subscript" => {
+                // A dispatch table's entries, or an element of a typed collection
+                // (`clients["a"]` with `clients: dict[str, Client]`).
                 let table = self.eval_at(node.child_by_field_name("value")?, depth + 1)?;
-                Some(Binding::items(table.items))
+                Some(Binding { items: table.items, value: table.value })
             }
             "dictionary" => {
                 let values = named_children(node)
