@@ -75,3 +75,8 @@ fn python_syntax_error_exits_2() {
 fn python_module_variables_keep_their_type() {
     assert_findings_match_markers("python/variables");
 }
+
+#[test]
+fn python_computed_all_exports_public_names() {
+    assert_findings_match_markers("python/star_computed");
+}

@@ -162,7 +162,10 @@ impl<'a, 't> Lowerer<'a, 't> {
                 // A dispatch table's entries, or an element of a typed collection
                 // (`clients["a"]` with `clients: dict[str, Client]`).
                 let table = self.eval_at(node.child_by_field_name("value")?, depth + 1)?;
-                Some(Binding { items: table.items, value: table.value })
+                Some(Binding {
+                    items: table.items,
+                    value: table.value,
+                })
             }
             "dictionary" => {
                 let values = named_children(node)

@@ -363,11 +363,11 @@ impl<'a, 't> Lowerer<'a, 't> {
             .child_by_field_name("left")
             .is_some_and(|l| self.text(l) == "__all__");
         if is_all && self.at_module_level() {
-            let names = self.string_list(right);
-            self.module
-                .exports
-                .get_or_insert_with(Vec::new)
-                .extend(names);
+            match (self.literal_exports(right), &mut self.module.exports) {
+                (Some(names), Some(exports)) => exports.extend(names),
+                // A computed part, or `+=` without a literal `__all__` before it.
+                _ => self.module.exports = None,
+            }
         }
     }
 
@@ -416,7 +416,7 @@ impl<'a, 't> Lowerer<'a, 't> {
     fn module_assignment(&mut self, name: &str, binding: &Binding, value: Option<Node<'t>>) {
         if name == "__all__" {
             if let Some(value) = value {
-                self.module.exports = Some(self.string_list(value));
+                self.module.exports = self.literal_exports(value);
             }
         }
         if binding.items.is_empty() {
@@ -463,6 +463,22 @@ impl<'a, 't> Lowerer<'a, 't> {
     }
 
     /// Returns the strings of a literal list or tuple (`__all__`).
+    /// Returns the names of an `__all__` made of literal lists joined by `+`,
+    /// or `None` when any part is computed (`core.__all__ + [..]`): the module
+    /// then exports every public name, which over-approximates the real list.
+    fn literal_exports(&self, node: Node<'t>) -> Option<Vec<String>> {
+        match node.kind() {
+            "list" | "tuple" => Some(self.string_list(node)),
+            "parenthesized_expression" => self.literal_exports(node.named_child(0)?),
+            "binary_operator" => {
+                let mut names = self.literal_exports(node.child_by_field_name("left")?)?;
+                names.extend(self.literal_exports(node.child_by_field_name("right")?)?);
+                Some(names)
+            }
+            _ => None,
+        }
+    }
+
     fn string_list(&self, node: Node<'t>) -> Vec<String> {
         named_children(node)
             .into_iter()
