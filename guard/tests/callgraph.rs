@@ -138,7 +138,7 @@ fn python_chain_crosses_packages() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["file"] == "game/handlers/events.py" && f["line"] == 22)
+        .find(|f| f["file"] == "game/handlers/events.py" && f["callee"] == "agents.Runner.run")
         .expect("the call into another package is found");
 
     assert_eq!(finding["callee"], "agents.Runner.run");

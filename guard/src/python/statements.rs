@@ -7,7 +7,7 @@ use tree_sitter::Node;
 use super::eval::string_literal;
 use super::lower::{field_children, named_children, Lowerer};
 use super::scope::{Binding, Scope, ScopeKind};
-use crate::model::{Alias, TypeExpr};
+use crate::model::{Alias, Callee, TypeExpr, UseKind};
 
 impl<'a, 't> Lowerer<'a, 't> {
     /// Lowers a module: its statements in order, then the function bodies,
@@ -260,6 +260,24 @@ impl<'a, 't> Lowerer<'a, 't> {
     }
 
     /// `with Ctor() as x:` binds `x` to what the expression evaluates to.
+    /// Records the call of `__enter__` (`__aenter__` in `async with`) that a
+    /// `with` statement makes on its context manager, so the call graph
+    /// follows into a project class's enter method.
+    fn context_manager_entered(&mut self, statement: Node<'t>, manager: Node<'t>) {
+        let Some(receiver) = self.eval(manager).and_then(|b| b.known_value().cloned()) else {
+            return;
+        };
+        let is_async = statement
+            .child(0)
+            .is_some_and(|first| first.kind() == "async");
+        let method = if is_async { "__aenter__" } else { "__enter__" };
+        let callee = Callee::Method {
+            receiver,
+            segments: vec![method.to_string()],
+        };
+        self.record(callee, UseKind::Call, manager);
+    }
+
     fn with_statement(&mut self, node: Node<'t>) {
         for clause in named_children(node)
             .into_iter()
@@ -271,12 +289,14 @@ impl<'a, 't> Lowerer<'a, 't> {
                 };
                 if value.kind() != "as_pattern" {
                     self.walk(value);
+                    self.context_manager_entered(node, value);
                     continue;
                 }
                 let Some(expression) = value.named_child(0) else {
                     continue;
                 };
                 self.walk(expression);
+                self.context_manager_entered(node, expression);
                 if let Some(target) = value.child_by_field_name("alias") {
                     let binding = self.eval(expression).unwrap_or_default();
                     self.bind_target(target, binding);
