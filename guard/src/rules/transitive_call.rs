@@ -45,7 +45,10 @@ How the walk goes
   now (`task.delay(complete(x))` calls `complete`); closures, async blocks,
   lambdas and a spawned future run later. A call through a trait object, a
   generic bound or a base class follows every implementation the project
-  defines, and the chain says which one reaches the ban. For an `only-in`
+  defines, and the chain says which one reaches the ban; on an object just
+  built by a constructor it follows that class's method only. Calling a
+  Python class follows its `__init__`, and a `with` statement its
+  `__enter__` (`__aenter__` for `async with`). For an `only-in`
   rule the walk stops at the gateway files: calling the gateway is what the
   rule asks for. Recursion ends.
 
