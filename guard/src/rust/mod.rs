@@ -110,6 +110,9 @@ fn is_ident_byte(byte: u8) -> bool {
 }
 
 fn memchr_from(text: &[u8], needle: u8, from: usize) -> usize {
+    if from >= text.len() {
+        return text.len();
+    }
     text[from..]
         .iter()
         .position(|&b| b == needle)
