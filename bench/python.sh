@@ -36,9 +36,12 @@ fi
 
 # The same bans for both tools. Like ruff's banned-api, the guard bans the
 # calls everywhere (`only-in = []`: no file is exempt) and reports direct
-# calls only, because ruff has no call graph. In this form the guard parses
-# only the files whose text names a ban or a name bound to one.
+# calls only, because ruff has no call graph. With python-on-demand the guard
+# parses only the files whose text names a ban or a name bound to one.
 cat > "$work/corpus/rules.toml" <<'TOML'
+[guard]
+python-on-demand = true
+
 [[rule]]
 id = "no-blocking"
 message = "blocking call"

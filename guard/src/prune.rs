@@ -9,6 +9,10 @@
 //! matches: to call a function, code must name it or a name bound to it, and
 //! every such binding is in a file that names the function in turn.
 //!
+//! The selection is on only with `[guard] python-on-demand = true`: a file
+//! that is not parsed is not checked for syntax errors either, so by default
+//! every Python file is parsed.
+//!
 //! Rust files are always parsed, because the module tree follows `mod` items
 //! from the crate roots. Rules that follow calls from every function (the
 //! `only-in` form, or a scope by function name or attribute only) need the
@@ -46,6 +50,9 @@ pub fn is_python(path: &Path) -> bool {
 impl PythonPlan {
     /// Plans the selection. Returns `None` when every Python file must be parsed.
     pub fn new(config: &Config, files: Vec<PathBuf>, roots: Vec<PathBuf>) -> Option<PythonPlan> {
+        if !config.python_on_demand {
+            return None;
+        }
         let applies = |rule: &crate::config::Rule| {
             rule.bans
                 .iter()

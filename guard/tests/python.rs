@@ -80,3 +80,39 @@ fn python_module_variables_keep_their_type() {
 fn python_computed_all_exports_public_names() {
     assert_findings_match_markers("python/star_computed");
 }
+
+#[test]
+fn python_on_demand_skips_unrelated_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let rules = "[[rule]]\nid = \"no-model\"\nhot-path = { files = [\"app/handlers.py\"] }\n[[rule.forbid]]\npath = \"app.llm.complete\"\n";
+    write("rules.toml", rules);
+    write("app/__init__.py", "");
+    write("app/llm.py", "def complete(p):\n    return p\n");
+    write(
+        "app/handlers.py",
+        "from app.llm import complete\n\ndef on_event(p):\n    return complete(p)\n",
+    );
+    write("tools/broken.py", "def broken(:\n");
+
+    let full = run_guard(dir.path(), &["--format", "json", "--no-cache"]);
+    assert_eq!(
+        full.code, 2,
+        "every file is parsed by default: {}",
+        full.stdout
+    );
+    assert_eq!(full.json()["errors"][0]["file"], "tools/broken.py");
+
+    write(
+        "rules.toml",
+        &format!("[guard]\npython-on-demand = true\n{rules}"),
+    );
+    let lazy = run_guard(dir.path(), &["--format", "json", "--no-cache"]);
+    assert_eq!(lazy.code, 1, "{}", lazy.stdout);
+    let lines: Vec<String> = lazy.finding_lines().into_iter().collect();
+    assert_eq!(lines, ["app/handlers.py:4"]);
+}

@@ -111,6 +111,8 @@ pub struct Config {
     pub rules: Vec<Rule>,
     /// Whether parsed models are cached in `.guard-cache/` between runs.
     pub cache: bool,
+    /// Whether only the Python files that can matter are parsed (see `prune`).
+    pub python_on_demand: bool,
 }
 
 impl Config {
@@ -187,6 +189,7 @@ impl Config {
             rules.push(rule);
         }
         let cache = raw.guard.cache.unwrap_or(true);
+        let python_on_demand = raw.guard.python_on_demand.unwrap_or(false);
         Ok(Config {
             file,
             source,
@@ -196,6 +199,7 @@ impl Config {
             boundaries,
             rules,
             cache,
+            python_on_demand,
         })
     }
 }

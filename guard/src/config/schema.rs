@@ -25,6 +25,7 @@ pub struct RawSettings {
     pub boundaries: Vec<Spanned<String>>,
     pub default_boundaries: Option<bool>,
     pub cache: Option<bool>,
+    pub python_on_demand: Option<bool>,
 }
 
 #[derive(serde::Deserialize, Debug)]
