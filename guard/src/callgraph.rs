@@ -80,7 +80,7 @@ impl CallGraph {
                     continue;
                 }
                 let from = offsets[m] + caller;
-                let overriders = if receiver_is_exact(&site.callee) {
+                let overriders = if receiver_is_exact(analysis, m, &site.callee) {
                     &no_overriders
                 } else {
                     &overriders
@@ -354,8 +354,26 @@ pub fn chain_from(
 
 /// Returns whether a method call's receiver has exactly the type the index
 /// finds, with no subclass or other implementation possible: a value just
-/// built by a constructor (`Base().run()`, `let b = Base::new(); b.run()`).
-pub(crate) fn receiver_is_exact(callee: &crate::model::Callee) -> bool {
+/// built by calling its class (`Base().run()`, `b = Base(); b.run()`).
+pub(crate) fn receiver_is_exact(
+    analysis: &Analysis,
+    module: usize,
+    callee: &crate::model::Callee,
+) -> bool {
     use crate::model::{Callee, TypeExpr};
-    matches!(callee, Callee::Method { receiver: TypeExpr::Returned(inner), .. } if matches!(**inner, Callee::Path(_)))
+    let Callee::Method {
+        receiver: TypeExpr::Returned(inner),
+        ..
+    } = callee
+    else {
+        return false;
+    };
+    let Callee::Path(candidates) = &**inner else {
+        return false;
+    };
+    let names = analysis.index.resolve_candidates(module, candidates);
+    !names.is_empty()
+        && names
+            .iter()
+            .all(|name| analysis.index.types.get(name).is_some_and(|t| !t.is_trait))
 }

@@ -96,7 +96,7 @@ impl RuleKind for TransitiveCall {
                     continue;
                 }
                 let no_overriders = Default::default();
-                let overriders = if receiver_is_exact(&site.callee) {
+                let overriders = if receiver_is_exact(analysis, m, &site.callee) {
                     &no_overriders
                 } else {
                     &graph.overriders
