@@ -1,10 +1,11 @@
 //! A content-hash cache of each file's lowered model, so an unchanged file is
 //! never parsed twice.
 //!
-//! The cache lives in `.guard-cache/` under the analysis root. A file whose
-//! size and modification time match its entry is not even read. A file whose
-//! content hash (BLAKE3) matches is read but not parsed. Files with syntax
-//! errors are never cached. The whole cache is dropped when the guard's
+//! The cache lives in `.guard-cache/` under the analysis root. Every file is
+//! read and hashed (BLAKE3) on every run, and a file whose hash matches its
+//! entry is not parsed again; the size and modification time only decide
+//! whether the cache file needs rewriting. Files with syntax errors are never
+//! cached. The whole cache is dropped when the guard's
 //! version, the cache format or the frontend settings change.
 
 use std::collections::HashMap;

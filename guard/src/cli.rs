@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> i32 {
     };
     if let Some(Command::Explain { rule }) = &cli.command {
         if let Some(kind) = rules::kinds().into_iter().find(|k| k.name() == rule) {
-            println!("{}", kind.documentation());
+            write_stdout!("{}", kind.documentation());
             return EXIT_CLEAN;
         }
     }
@@ -98,7 +98,7 @@ pub fn run(cli: Cli) -> i32 {
     let mut config = match load_config(cli.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("{:?}", miette::Report::new(error));
+            write_stderr!("{:?}", miette::Report::new(error));
             return EXIT_ERROR;
         }
     };
@@ -163,7 +163,7 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
     let selected = match relative_paths(config, paths) {
         Ok(selected) => selected,
         Err(message) => {
-            eprintln!("error: {message}");
+            write_stderr!("error: {message}");
             return EXIT_ERROR;
         }
     };
@@ -198,7 +198,7 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
     };
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = report::write(&mut stdout, format, &outcome, quiet) {
-        eprintln!("error: cannot write the report: {error}");
+        write_stderr!("error: cannot write the report: {error}");
         return EXIT_ERROR;
     }
     let _ = stdout.flush();
@@ -216,7 +216,7 @@ fn check(config: &Config, paths: &[PathBuf], format: Format, color: bool, quiet:
 /// file globs that match no source file.
 fn warn_empty_scopes(config: &Config, analysis: &Analysis) {
     if config.rules.is_empty() {
-        eprintln!(
+        write_stderr!(
             "guard: warning: {} defines no [[rule]], so nothing is checked",
             config.file.display()
         );
@@ -231,7 +231,7 @@ fn warn_empty_scopes(config: &Config, analysis: &Analysis) {
             continue;
         };
         if !files.iter().any(|file| globs.is_match(file)) {
-            eprintln!(
+            write_stderr!(
                 "guard: warning: the hot-path files of rule `{}` ({}) match no source file; globs are relative to {} and use `/`, like `src/handlers/**`",
                 rule.id,
                 globs.patterns.join(", "),
@@ -257,7 +257,7 @@ fn warn_unmatched_bans(config: &Config, analysis: &Analysis) {
                 span: ban.span.clone().into(),
                 help: Some("fix the path, or remove the ban if the item is gone".into()),
             };
-            eprintln!("{:?}", miette::Report::new(warning));
+            write_stderr!("{:?}", miette::Report::new(warning));
         }
     }
 }
@@ -309,23 +309,23 @@ fn unmatched_ban(ban: &crate::config::Ban, analysis: &Analysis) -> Option<String
 
 fn list_rules(config: &Config) -> i32 {
     let boundaries: Vec<String> = config.boundaries.iter().map(|b| b.to_string()).collect();
-    println!("hand-off boundaries: {}\n", boundaries.join(", "));
+    write_stdout!("hand-off boundaries: {}\n", boundaries.join(", "));
     for rule in &config.rules {
         let severity = match rule.severity {
             crate::config::Severity::Error => "error",
             crate::config::Severity::Warning => "warning",
         };
-        println!("{} ({severity}): {}", rule.id, rule.message);
+        write_stdout!("{} ({severity}): {}", rule.id, rule.message);
         if let Some(files) = &rule.scope.files {
-            println!("  hot path: {}", files.patterns.join(", "));
+            write_stdout!("  hot path: {}", files.patterns.join(", "));
         } else if rule.gateway {
-            println!("  everywhere except: {}", rule.allow.patterns.join(", "));
+            write_stdout!("  everywhere except: {}", rule.allow.patterns.join(", "));
         }
         if let Some(functions) = &rule.scope.functions {
-            println!("  functions: {}", functions.patterns.join(", "));
+            write_stdout!("  functions: {}", functions.patterns.join(", "));
         }
         if !rule.scope.attributes.is_empty() {
-            println!(
+            write_stdout!(
                 "  attributes or decorators: {}",
                 rule.scope.attributes.join(", ")
             );
@@ -335,18 +335,18 @@ fn list_rules(config: &Config) -> i32 {
             .map(|d| format!(", chains of at most {d} calls"))
             .unwrap_or_default();
         if rule.transitive {
-            println!("  follows calls through project functions{depth}");
+            write_stdout!("  follows calls through project functions{depth}");
         } else {
-            println!("  direct calls only (transitive = false)");
+            write_stdout!("  direct calls only (transitive = false)");
         }
         if !rule.allow_test_code {
-            println!("  test code is checked too (allow-test-code = false)");
+            write_stdout!("  test code is checked too (allow-test-code = false)");
         }
         if !rule.allow.is_empty() && !rule.gateway {
-            println!("  allowed in: {}", rule.allow.patterns.join(", "));
+            write_stdout!("  allowed in: {}", rule.allow.patterns.join(", "));
         }
         for ban in &rule.bans {
-            println!("  forbids {}", ban.text);
+            write_stdout!("  forbids {}", ban.text);
         }
     }
     EXIT_CLEAN
@@ -356,26 +356,26 @@ fn explain_rule(config: &Config, id: &str) -> i32 {
     let Some(rule) = config.rules.iter().find(|r| r.id == id) else {
         let kinds: Vec<&str> = rules::kinds().iter().map(|k| k.name()).collect();
         let ids: Vec<&str> = config.rules.iter().map(|r| r.id.as_str()).collect();
-        eprintln!(
+        write_stderr!(
             "error: no rule kind or rule id `{id}`; kinds: {}; rule ids: {}",
             kinds.join(", "),
             ids.join(", ")
         );
         return EXIT_ERROR;
     };
-    println!("{}: {}\n", rule.id, rule.message);
+    write_stdout!("{}: {}\n", rule.id, rule.message);
     for ban in &rule.bans {
-        println!("forbids {}", ban.text);
+        write_stdout!("forbids {}", ban.text);
         if let Some(reason) = &ban.reason {
-            println!("  reason: {reason}");
+            write_stdout!("  reason: {reason}");
         }
         if let Some(replacement) = &ban.replacement {
-            println!("  instead: {replacement}");
+            write_stdout!("  instead: {replacement}");
         }
     }
-    println!();
+    write_stdout!();
     for kind in rules::kinds() {
-        println!("{}", kind.documentation());
+        write_stdout!("{}", kind.documentation());
     }
     EXIT_CLEAN
 }

@@ -262,7 +262,7 @@ fn store_cache(
         });
     }
     if let Err(error) = cache::store(root, fingerprint, entries) {
-        eprintln!(
+        write_stderr!(
             "guard: warning: cannot write the cache in {}: {error}",
             root.join(cache::CACHE_DIR).display()
         );
@@ -283,17 +283,6 @@ fn lower_file(
         unchanged: true,
     };
     let stamp = FileStamp::of(&root.join(path));
-    let entry = match (entry, stamp) {
-        (Some(entry), Some(stamp)) if entry.stamp == stamp => {
-            return FileResult {
-                cache_key: Some((stamp, entry.hash)),
-                modules: entry.modules,
-                errors: Vec::new(),
-                unchanged: true,
-            };
-        }
-        (entry, _) => entry,
-    };
 
     let text = match std::fs::read(root.join(path)) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -314,10 +303,10 @@ fn lower_file(
     let entry = match entry {
         Some(entry) if entry.hash == hash => {
             return FileResult {
+                unchanged: entry.stamp == stamp,
                 modules: entry.modules,
                 errors: Vec::new(),
                 cache_key: Some((stamp, hash)),
-                unchanged: false,
             };
         }
         entry => entry,
@@ -372,7 +361,7 @@ impl PhaseTimer {
     pub fn phase(&self, name: &str) {
         if self.enabled {
             let now = std::time::Instant::now();
-            eprintln!(
+            write_stderr!(
                 "guard: {name}: {:.1} ms",
                 (now - self.last.get()).as_secs_f64() * 1000.0
             );

@@ -35,7 +35,7 @@ pub fn explain_path(config: &Config, query: &str) -> i32 {
     let analysis = analyze(config);
     let functions = matching_functions(&analysis, query);
     if functions.is_empty() {
-        eprintln!("error: no function named `{query}`; give a qualified name such as `crate_name::module::function` or `package.module.function`");
+        write_stderr!("error: no function named `{query}`; give a qualified name such as `crate_name::module::function` or `package.module.function`");
         return EXIT_ERROR;
     }
 
@@ -43,7 +43,7 @@ pub fn explain_path(config: &Config, query: &str) -> i32 {
     for id in functions {
         let module = &analysis.index.modules[id.module];
         let function = &module.functions[id.function];
-        println!(
+        write_stdout!(
             "{} ({}:{})",
             function_name(&analysis, id),
             crate::source::display_path(&module.file),
@@ -58,7 +58,7 @@ pub fn explain_path(config: &Config, query: &str) -> i32 {
                     continue;
                 };
                 reached += 1;
-                println!(
+                write_stdout!(
                     "  reaches `{}` (rule {}) in {} call{}:",
                     ban.text,
                     rule.id,
@@ -67,15 +67,20 @@ pub fn explain_path(config: &Config, query: &str) -> i32 {
                 );
                 for hop in chain_from(&analysis, graph, &reach, id) {
                     let note = hop.note.map(|n| format!(" [{n}]")).unwrap_or_default();
-                    println!(
+                    write_stdout!(
                         "    {}:{}:{}: {} calls `{}`{}",
-                        hop.file, hop.line, hop.column, hop.function, hop.callee, note
+                        hop.file,
+                        hop.line,
+                        hop.column,
+                        hop.function,
+                        hop.callee,
+                        note
                     );
                 }
             }
         }
         if reached == 0 {
-            println!("  reaches no ban");
+            write_stdout!("  reaches no ban");
         }
     }
     EXIT_CLEAN

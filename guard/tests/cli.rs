@@ -523,3 +523,34 @@ fn settings_that_select_nothing_warn_or_fail() {
         run.stderr
     );
 }
+
+#[test]
+fn cache_sees_edit_with_same_size_and_time() {
+    let dir = project(&[
+        ("rules.toml", RULES),
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", LIB),
+        ("src/llm.rs", "pub fn complete() {}\npub fn completx() {}\n"),
+        (
+            "src/hot.rs",
+            "pub fn on_event() { crate::llm::completx(); }\n",
+        ),
+    ]);
+    let hot = dir.path().join("src/hot.rs");
+    let modified = std::fs::metadata(&hot).unwrap().modified().unwrap();
+    assert_eq!(run_guard(dir.path(), &[]).code, 0);
+
+    std::fs::write(&hot, "pub fn on_event() { crate::llm::complete(); }\n").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&hot)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let run = run_guard(dir.path(), &["--format", "json"]);
+    assert_eq!(
+        run.code, 1,
+        "an edit that keeps size and time is still seen: {}",
+        run.stdout
+    );
+}
