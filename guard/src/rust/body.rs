@@ -443,9 +443,11 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        let element = self.closure_parameter.take();
         self.blocks.push(BlockScope::default());
-        for input in &closure.inputs {
-            self.bind_pattern(input, None);
+        for (position, input) in closure.inputs.iter().enumerate() {
+            let ty = if position == 0 { element.clone() } else { None };
+            self.bind_pattern(input, ty);
         }
         let saved_deferred = std::mem::replace(&mut self.deferred, true);
         self.visit_expr(&closure.body);
@@ -522,12 +524,18 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         } else {
             self.expr_type(&call.receiver).unwrap_or(TypeExpr::Unknown)
         };
+        // `items.iter().map(|item| item.call())`: the closure's parameter is an element.
+        let element = is_combinator(&method)
+            .then(|| self.expr_type(&call.receiver))
+            .flatten();
         let callee = Callee::Method {
             receiver,
             segments: vec![method],
         };
         let site = self.record(callee, UseKind::Call, call.method.span());
+        let saved_element = std::mem::replace(&mut self.closure_parameter, element);
         self.lower_arguments(Some(site), call.args.iter());
+        self.closure_parameter = saved_element;
         self.last_call = Some(site);
     }
 
@@ -683,4 +691,30 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// Returns whether a method of an iterator or `Option` passes each element
+/// to its closure argument.
+fn is_combinator(name: &str) -> bool {
+    matches!(
+        name,
+        "map"
+            | "for_each"
+            | "filter"
+            | "filter_map"
+            | "flat_map"
+            | "and_then"
+            | "any"
+            | "all"
+            | "find"
+            | "find_map"
+            | "inspect"
+            | "take_while"
+            | "skip_while"
+            | "position"
+            | "map_or"
+            | "map_or_else"
+            | "is_some_and"
+            | "try_for_each"
+    )
 }

@@ -71,6 +71,9 @@ pub struct Lowerer<'a> {
     pub last_call: Option<usize>,
     /// Local variables of the current function bound to a call's result: `(name, site)`.
     pub handles: Vec<(String, usize)>,
+    /// The type of the next closure's first parameter, set by an iterator or
+    /// `Option` combinator whose element type is known.
+    pub closure_parameter: Option<TypeExpr>,
     /// Local variables bound to a closure or async block, with the call sites inside it.
     pub deferred_values: Vec<(String, std::ops::Range<usize>)>,
 }
@@ -96,6 +99,7 @@ impl<'a> Lowerer<'a> {
             last_call: None,
             handles: Vec::new(),
             deferred_values: Vec::new(),
+            closure_parameter: None,
         }
     }
 
