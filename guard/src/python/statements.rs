@@ -541,11 +541,19 @@ impl<'a, 't> Lowerer<'a, 't> {
                 self.walk_children(*clause);
                 continue;
             }
-            for right in field_children(*clause, "right") {
-                self.walk(right);
+            let iterables = field_children(*clause, "right");
+            for right in &iterables {
+                self.walk(*right);
             }
             if let Some(left) = clause.child_by_field_name("left") {
-                self.bind_target(left, Binding::value(TypeExpr::Unknown));
+                // `[c.call() for c in clients]` with `clients: list[Client]`.
+                let element = iterables
+                    .first()
+                    .filter(|_| left.kind() == "identifier" && iterables.len() == 1)
+                    .and_then(|iterable| self.eval(*iterable))
+                    .and_then(|b| b.known_value().cloned())
+                    .unwrap_or(TypeExpr::Unknown);
+                self.bind_target(left, Binding::value(element));
             }
         }
         if let Some(body) = node.child_by_field_name("body") {
