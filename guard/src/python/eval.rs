@@ -259,6 +259,22 @@ impl<'a, 't> Lowerer<'a, 't> {
     }
 
     /// Returns the callee of a call's function expression and the node of its name.
+    /// Returns what calling a bound name calls: the function or class it names,
+    /// or, for an object of a known class, its `__call__` method.
+    fn callee_of_binding(binding: Binding, name: Node<'t>) -> Option<(Callee, Node<'t>)> {
+        if !binding.items.is_empty() {
+            return Some((Callee::Path(binding.items), name));
+        }
+        let receiver = binding.known_value()?.clone();
+        Some((
+            Callee::Method {
+                receiver,
+                segments: vec!["__call__".to_string()],
+            },
+            name,
+        ))
+    }
+
     pub fn callee_of(&self, function: Node<'t>) -> Option<(Callee, Node<'t>)> {
         self.callee_at(function, 0)
     }
@@ -297,13 +313,13 @@ impl<'a, 't> Lowerer<'a, 't> {
         match function.kind() {
             "identifier" => {
                 let binding = self.lookup(self.text(function))?;
-                (!binding.items.is_empty()).then_some((Callee::Path(binding.items), function))
+                Self::callee_of_binding(binding, function)
             }
             "parenthesized_expression" => self.callee_at(function.named_child(0)?, depth + 1),
             "subscript" | "call" | "await" => {
                 let binding = self.eval_at(function, depth + 1)?;
                 let name = function.child_by_field_name("value").unwrap_or(function);
-                (!binding.items.is_empty()).then_some((Callee::Path(binding.items), name))
+                Self::callee_of_binding(binding, name)
             }
             _ => None,
         }
