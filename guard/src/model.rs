@@ -205,7 +205,8 @@ pub struct TypeDef {
     pub span: Span,
 }
 
-/// A Rust `impl Trait for Type` block: the type implements the trait.
+/// A Rust `impl Trait for Type` block: the type implements the trait. An
+/// empty `self_type` is a blanket impl (`impl<T: Bound> Trait for T`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraitImpl {
     pub self_type: Candidates,

@@ -229,7 +229,7 @@ impl Index {
             name
         };
         let Some(info) = self.types.get(path) else {
-            return vec![join(path)];
+            return self.with_blanket_methods(vec![join(path)], method);
         };
         if depth > MAX_TYPE_DEPTH {
             return vec![join(path)];
@@ -255,7 +255,7 @@ impl Index {
         }
         let bases = self.bases_of(path);
         if bases.is_empty() {
-            return vec![join(path)];
+            return self.with_blanket_methods(vec![join(path)], method);
         }
         bases
             .iter()
@@ -272,5 +272,34 @@ impl Index {
                 .any(|n| n == method),
             None => false,
         }
+    }
+}
+
+impl Index {
+    /// Adds the methods of blanket-implemented traits that declare `method`:
+    /// with `impl<T: Clone> Greet for T`, `5u32.hi()` may be `Greet::hi`.
+    fn with_blanket_methods(
+        &self,
+        mut names: Vec<QualifiedName>,
+        method: &str,
+    ) -> Vec<QualifiedName> {
+        for trait_name in &self.blanket_traits {
+            let declares = self
+                .types
+                .get(trait_name)
+                .and_then(|info| info.definition)
+                .is_some_and(|(m, t)| {
+                    self.modules[m].types[t]
+                        .trait_methods
+                        .iter()
+                        .any(|n| n == method)
+                });
+            if declares {
+                let mut name = trait_name.clone();
+                name.push(method.to_string());
+                names.push(name);
+            }
+        }
+        names
     }
 }

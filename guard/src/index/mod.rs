@@ -61,6 +61,8 @@ pub struct Index {
     pub types: HashMap<QualifiedName, TypeInfo>,
     /// Names each module defines (not imports), by module index.
     defined: Vec<rustc_hash::FxHashSet<String>>,
+    /// Traits with a blanket impl: every type has their methods.
+    pub blanket_traits: Vec<QualifiedName>,
     /// Module-level variables with a known type: qualified name to (module, type).
     variables: HashMap<(Language, QualifiedName), (usize, crate::model::TypeExpr)>,
     /// Results of [`Index::canonicalize`], shared by the analysis threads.
@@ -124,6 +126,7 @@ impl Index {
             types: HashMap::default(),
             defined: Vec::new(),
             variables: HashMap::default(),
+            blanket_traits: Vec::new(),
             memo: Memo::new(),
         };
         index.defined = index.modules.iter().map(defined_names).collect();
@@ -192,6 +195,12 @@ impl Index {
         let mut impls = Vec::new();
         for (m, module) in self.modules.iter().enumerate() {
             for trait_impl in &module.trait_impls {
+                if trait_impl.self_type.is_empty() {
+                    for trait_name in self.resolve_candidates(m, &trait_impl.trait_path) {
+                        impls.push((Vec::new(), trait_name));
+                    }
+                    continue;
+                }
                 for self_type in self.resolve_candidates(m, &trait_impl.self_type) {
                     for trait_name in self.resolve_candidates(m, &trait_impl.trait_path) {
                         impls.push((self_type.clone(), trait_name));
@@ -200,6 +209,10 @@ impl Index {
             }
         }
         for (self_type, trait_name) in impls {
+            if self_type.is_empty() {
+                self.blanket_traits.push(trait_name);
+                continue;
+            }
             self.types
                 .entry(self_type.clone())
                 .or_default()

@@ -100,7 +100,11 @@ impl<'a> Lowerer<'a> {
                     attrs: &method.attrs,
                     sig: &method.sig,
                     block: &method.block,
-                    owner: self_type.clone().map(TypeExpr::Named),
+                    // A blanket impl's methods belong to the trait, like default methods.
+                    owner: self_type
+                        .clone()
+                        .or_else(|| trait_path.clone())
+                        .map(TypeExpr::Named),
                     trait_path: trait_path.clone(),
                 });
             }

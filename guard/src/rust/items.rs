@@ -388,14 +388,32 @@ impl Lowerer<'_> {
         let Some((_, trait_path, _)) = &item_impl.trait_ else {
             return;
         };
-        let Some(TypeExpr::Named(self_type)) = self.type_in_module(&item_impl.self_ty, module)
-        else {
-            return;
+        // A blanket impl (`impl<T: Clone> Greet for T`) has no named self type:
+        // it is recorded with an empty one and applies to every type.
+        let self_type = if is_generic_parameter(&item_impl.self_ty, &item_impl.generics) {
+            Vec::new()
+        } else {
+            match self.type_in_module(&item_impl.self_ty, module) {
+                Some(TypeExpr::Named(self_type)) => self_type,
+                _ => return,
+            }
         };
         let trait_path = self.resolve_in_module(trait_path, module);
         self.modules[module].trait_impls.push(TraitImpl {
             self_type,
             trait_path,
         });
+    }
+}
+
+/// Returns whether a type is one of the impl's own generic parameters, possibly behind a reference.
+fn is_generic_parameter(ty: &syn::Type, generics: &syn::Generics) -> bool {
+    match ty {
+        syn::Type::Reference(reference) => is_generic_parameter(&reference.elem, generics),
+        syn::Type::Path(path) => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| generics.type_params().any(|param| param.ident == *ident)),
+        _ => false,
     }
 }
