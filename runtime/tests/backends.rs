@@ -133,7 +133,9 @@ async fn redis_task_fails_after_repeated_crashes() {
     // A consumer that dies after taking the entry, then three more deliveries to dead consumers.
     let group = &config.group;
     let mut read = redis::cmd("XREADGROUP");
-    for arg in ["GROUP", group, "dead", "COUNT", "1", "STREAMS", &stream, ">"] {
+    for arg in [
+        "GROUP", group, "dead", "COUNT", "1", "STREAMS", &stream, ">",
+    ] {
         read.arg(arg);
     }
     let _: redis::Value = common::servers::redis_query(&urls.redis, &read).await;

@@ -92,6 +92,41 @@ async fn same_context_inserts_once() {
 }
 
 #[tokio::test]
+async fn consumed_context_plans_again() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = open(&dir).await;
+    let now = now_ms();
+    let first = store
+        .insert(action(1, "c1", 5, now - 10))
+        .await
+        .expect("insert");
+    let claimed = store
+        .claim_ready_for_scene("scene-a", now, 10)
+        .await
+        .expect("claim");
+    let again = store
+        .insert(action(1, "c1", 5, now - 5))
+        .await
+        .expect("insert after consumption");
+    let retry = store
+        .insert(action(1, "c1", 5, now - 5))
+        .await
+        .expect("retried insert");
+
+    assert!(first.is_some());
+    assert_eq!(claimed.len(), 1);
+    assert!(
+        again.is_some(),
+        "a consumed plan must not block the next one"
+    );
+    assert_eq!(
+        retry, None,
+        "a retry while the new plan is ready stores nothing"
+    );
+    assert_eq!(store.list_for_stakeholder(1).await.expect("list").len(), 2);
+}
+
+#[tokio::test]
 async fn claim_returns_ready_by_priority_once() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = open(&dir).await;

@@ -87,7 +87,7 @@ impl PlannedActionStore for PostgresStore {
              (stakeholder_id, scene_id, scene_hash, conflict_id, kind, payload, status, priority, \
               context_hash, available_at) \
              VALUES ($1, $2, $3, $4, $5, $6::jsonb, 'ready', $7, $8, to_timestamp($9::bigint / 1000.0)) \
-             ON CONFLICT (stakeholder_id, kind, context_hash) WHERE context_hash IS NOT NULL DO NOTHING \
+             ON CONFLICT (stakeholder_id, kind, context_hash) WHERE context_hash IS NOT NULL AND status = 'ready' DO NOTHING \
              RETURNING id::bigint AS id",
         )
         .bind(action.stakeholder_id)

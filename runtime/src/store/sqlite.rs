@@ -94,7 +94,7 @@ impl PlannedActionStore for SqliteStore {
              (stakeholder_id, scene_id, scene_hash, conflict_id, kind, payload, status, priority, \
               context_hash, created_at, available_at) \
              VALUES (?, ?, ?, ?, ?, ?, 'ready', ?, ?, ?, ?) \
-             ON CONFLICT (stakeholder_id, kind, context_hash) WHERE context_hash IS NOT NULL DO NOTHING \
+             ON CONFLICT (stakeholder_id, kind, context_hash) WHERE context_hash IS NOT NULL AND status = 'ready' DO NOTHING \
              RETURNING id",
         )
         .bind(action.stakeholder_id)

@@ -86,7 +86,9 @@ fn plan_job(
         choice_id: None,
         intent: None,
         priority: plan_priority(behavior),
-        context_hash: plan_context_hash(context),
+        // The scene is part of the context: the same conflict state in another
+        // scene needs a plan of its own.
+        context_hash: plan_context_hash(&[&[scene_id.to_string().as_str()][..], context].concat()),
     }
 }
 
