@@ -258,6 +258,17 @@ async fn invalid_requests_get_json_errors() {
     let (status, body) = harness.get("/nowhere").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
+
+    let response = harness
+        .client
+        .delete(format!("{}/v1/events", harness.base))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(response.status().as_u16(), 405);
+    assert!(response.headers().contains_key("allow"));
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
 }
 
 #[tokio::test]

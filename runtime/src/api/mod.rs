@@ -46,6 +46,7 @@ pub fn router(state: ApiState, body_limit_bytes: usize) -> Router {
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

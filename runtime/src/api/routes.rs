@@ -176,6 +176,15 @@ pub async fn metrics(State(state): State<ApiState>) -> Response {
 }
 
 /// Any other path.
+/// The answer to a known route called with a method it does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method; the Allow header lists the ones it takes",
+    )
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,

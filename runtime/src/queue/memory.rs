@@ -162,7 +162,10 @@ async fn worker_loop(
     loop {
         let next = {
             let mut receiver = receiver.lock().await;
+            // Biased, so a worker never takes a queued task once shutdown has begun:
+            // pending tasks are dropped, as documented, not started late.
             tokio::select! {
+                biased;
                 _ = shared.cancel.cancelled() => None,
                 queued = receiver.recv() => queued,
             }

@@ -39,9 +39,7 @@ pub async fn canon_candidate(
     let mut full_check = Value::Null;
     let mut canonization_dispatched = false;
     if verdict.compliant {
-        full_check = queue_lore_check(ctx, &event.category, &event.claim)
-            .await
-            .unwrap_or(json!({ "status": "dispatched" }));
+        full_check = queue_lore_check(ctx, &event.category, &event.claim).await;
         if should_canonize(event.resolved, event.significance, &verdict) {
             let job = CanonJob {
                 scene_id: event.scene_id,

@@ -105,12 +105,13 @@ pub async fn queue_canonization(ctx: &HotContext, job: &CanonJob) -> bool {
 }
 
 /// Returns the cached result of the full lore check, or marks it pending for 60 seconds and
-/// dispatches it. Returns the cached value, or `None` when this call started the check.
-pub async fn queue_lore_check(ctx: &HotContext, category: &str, claim: &str) -> Option<Value> {
+/// dispatches it. Returns the cached value, or a status: `dispatched` when this call queued
+/// the check, `not_dispatched` when the queue refused it or another caller holds its lock.
+pub async fn queue_lore_check(ctx: &HotContext, category: &str, claim: &str) -> Value {
     let hash = claim_hash(claim);
     let pending = keys::lore_check_pending(category, &hash);
     if let Ok(Some(value)) = ctx.cache.get(&pending.key).await {
-        return Some(value);
+        return value;
     }
     let job = LoreCheckJob {
         category: category.into(),
@@ -122,13 +123,14 @@ pub async fn queue_lore_check(ctx: &HotContext, category: &str, claim: &str) -> 
         format!("{category}:{hash}"),
         json!(job),
     );
-    if dispatch_once(ctx, &pending.lock_name(), task).await {
-        let marker = json!({ "status": "pending" });
-        if let Err(error) = ctx.cache.set(&pending.key, marker, pending.ttl).await {
-            tracing::warn!(cache_key = %pending.key, %error, "cannot mark lore check pending");
-        }
+    if !dispatch_once(ctx, &pending.lock_name(), task).await {
+        return json!({ "status": "not_dispatched" });
     }
-    None
+    let marker = json!({ "status": "pending" });
+    if let Err(error) = ctx.cache.set(&pending.key, marker, pending.ttl).await {
+        tracing::warn!(cache_key = %pending.key, %error, "cannot mark lore check pending");
+    }
+    json!({ "status": "dispatched" })
 }
 
 #[cfg(test)]
