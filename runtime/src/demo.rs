@@ -282,10 +282,13 @@ pub struct DemoReport {
     pub narratives_cached: usize,
 }
 
-/// Runs the demo against a fresh service with a temporary SQLite file.
+/// Runs the demo against a fresh service with a temporary SQLite file and the
+/// embedded cache and queue, whatever `REDIS_URL` says: the demo must not hand
+/// its tasks to the workers of a shared deployment.
 pub async fn run(mut config: Config) -> Result<DemoReport, DemoError> {
     let database = std::env::temp_dir().join(format!("runtime-demo-{}.db", std::process::id()));
     config.store.url = format!("sqlite://{}", database.display());
+    config.redis.url.clear();
     let app = App::build(config).await?;
     let server: Server = spawn_server(&app, "127.0.0.1:0").await?;
     let base = format!("http://{}", server.address);
