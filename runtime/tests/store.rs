@@ -271,3 +271,17 @@ async fn missing_database_directory_is_created() {
     assert!(store.ping().await.is_ok());
     assert!(dir.path().join("a/b/store.db").exists());
 }
+
+#[tokio::test]
+async fn unknown_url_scheme_is_rejected() {
+    let config = runtime::config::StoreConfig {
+        url: "mysql://localhost/game".into(),
+        ..Default::default()
+    };
+    let error = match runtime::store::connect(&config).await {
+        Ok(_) => panic!("a mysql:// URL must be rejected"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("`mysql://`"), "{error}");
+    assert!(error.contains("sqlite://"), "{error}");
+}

@@ -14,11 +14,18 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Opens the store that the URL's scheme selects: `postgres://` or `postgresql://` for PostgreSQL,
-/// anything else for SQLite.
+/// `sqlite://` or a plain file path for SQLite. Any other scheme is an error.
 pub async fn connect(
     config: &crate::config::StoreConfig,
 ) -> Result<std::sync::Arc<dyn PlannedActionStore>, StoreError> {
     let url = config.url.as_str();
+    if let Some((scheme, _)) = url.split_once("://") {
+        if !matches!(scheme, "postgres" | "postgresql" | "sqlite") {
+            return Err(StoreError::UnsupportedUrl {
+                scheme: scheme.to_string(),
+            });
+        }
+    }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let timeout = std::time::Duration::from_millis(config.timeout_ms.max(1));
         let store = PostgresStore::connect(url, config.max_connections, timeout).await?;
@@ -97,6 +104,8 @@ pub enum StoreError {
     },
     #[error("stored payload is not valid JSON: {0}")]
     Payload(#[from] serde_json::Error),
+    #[error("unsupported store URL scheme `{scheme}://`; use sqlite://FILE or postgres://USER@HOST/DATABASE in store.url or DATABASE_URL")]
+    UnsupportedUrl { scheme: String },
 }
 
 /// Storage of planned stakeholder actions.
