@@ -34,6 +34,9 @@ pub struct CallGraph {
     offsets: Vec<usize>,
     /// Methods that override or implement a base or trait method.
     pub overriders: HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>>,
+    /// For a decorated function, the wrapper functions its project decorators
+    /// define: calling the function runs them.
+    pub wrappers: HashMap<FunctionId, Vec<(FunctionId, Arc<str>)>>,
     pub ids: Vec<FunctionId>,
     pub edges: Vec<Vec<Edge>>,
     reverse: Vec<Vec<(usize, usize)>>,
@@ -68,6 +71,7 @@ impl CallGraph {
             }));
         }
         let overriders = overriding_methods(analysis);
+        let wrappers = decorator_wrappers(analysis);
         let no_overriders = HashMap::default();
 
         let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); ids.len()];
@@ -85,7 +89,8 @@ impl CallGraph {
                 } else {
                     &overriders
                 };
-                for (target, note) in targets_of(analysis, overriders, &analysis.resolved[m][s]) {
+                let targets = targets_of(analysis, overriders, &analysis.resolved[m][s]);
+                for (target, note) in with_wrappers(&wrappers, targets) {
                     edges[from].push(Edge {
                         site: s,
                         target,
@@ -104,6 +109,7 @@ impl CallGraph {
         CallGraph {
             offsets,
             overriders,
+            wrappers,
             ids,
             edges,
             reverse,
@@ -376,4 +382,58 @@ pub(crate) fn receiver_is_exact(
         && names
             .iter()
             .all(|name| analysis.index.types.get(name).is_some_and(|t| !t.is_trait))
+}
+
+/// Maps each decorated function to the wrappers its project decorators define
+/// (`def deco(f): def wrapper(*a): ...; return wrapper`): the functions nested
+/// in the decorator, which run in place of the decorated one.
+fn decorator_wrappers(analysis: &Analysis) -> HashMap<FunctionId, Vec<(FunctionId, Arc<str>)>> {
+    let index = &analysis.index;
+    let mut out: HashMap<FunctionId, Vec<(FunctionId, Arc<str>)>> = HashMap::default();
+    for (m, module) in index.modules.iter().enumerate() {
+        for (f, function) in module.functions.iter().enumerate() {
+            for attribute in &function.attributes {
+                let segments: Vec<&str> = attribute
+                    .split(['.', ':'])
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let raw = crate::model::RawPath::in_module(segments);
+                for decorator in index.resolve_candidates(m, &vec![raw]) {
+                    for id in index.functions.get(&decorator).into_iter().flatten() {
+                        let note: Arc<str> = format!("through the decorator `{attribute}`").into();
+                        let owner = &index.modules[id.module];
+                        for (nested, candidate) in owner.functions.iter().enumerate() {
+                            if candidate.parent == Some(id.function) {
+                                let wrapper = FunctionId {
+                                    module: id.module,
+                                    function: nested,
+                                };
+                                out.entry(FunctionId {
+                                    module: m,
+                                    function: f,
+                                })
+                                .or_default()
+                                .push((wrapper, note.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Adds the decorator wrappers of each target: calling a decorated function runs its wrapper.
+pub(crate) fn with_wrappers(
+    wrappers: &HashMap<FunctionId, Vec<(FunctionId, Arc<str>)>>,
+    targets: Vec<(FunctionId, Option<Arc<str>>)>,
+) -> Vec<(FunctionId, Option<Arc<str>>)> {
+    let mut out = targets.clone();
+    for (target, _) in &targets {
+        for (wrapper, note) in wrappers.get(target).into_iter().flatten() {
+            out.push((*wrapper, Some(note.clone())));
+        }
+    }
+    out
 }

@@ -4,7 +4,7 @@
 use super::forbidden_call::{finding, matching_name};
 use super::scope::{file_in_scope, handed_off, site_in_scope};
 use super::RuleKind;
-use crate::callgraph::{chain_from, receiver_is_exact, targets_of};
+use crate::callgraph::{chain_from, receiver_is_exact, targets_of, with_wrappers};
 use crate::config::{Config, Rule};
 use crate::diagnostics::Finding;
 use crate::engine::Analysis;
@@ -47,8 +47,10 @@ How the walk goes
   generic bound or a base class follows every implementation the project
   defines, and the chain says which one reaches the ban; on an object just
   built by a constructor it follows that class's method only. Calling a
-  Python class follows its `__init__`, and a `with` statement its
-  `__enter__` (`__aenter__` for `async with`). For an `only-in`
+  Python class follows its `__init__`, calling an object its `__call__`, a
+  `with` statement its `__enter__` (`__aenter__` for `async with`), and a
+  function decorated by a project decorator the wrapper the decorator
+  defines. For an `only-in`
   rule the walk stops at the gateway files: calling the gateway is what the
   rule asks for. Recursion ends.
 
@@ -101,7 +103,8 @@ impl RuleKind for TransitiveCall {
                 } else {
                     &graph.overriders
                 };
-                let targets = targets_of(analysis, overriders, names);
+                let targets =
+                    with_wrappers(&graph.wrappers, targets_of(analysis, overriders, names));
                 if targets.is_empty() {
                     continue;
                 }
