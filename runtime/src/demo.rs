@@ -283,8 +283,8 @@ pub struct DemoReport {
 }
 
 /// Runs the demo against a fresh service with a temporary SQLite file and the
-/// embedded cache and queue, whatever `REDIS_URL` says: the demo must not hand
-/// its tasks to the workers of a shared deployment.
+/// embedded cache and queue, even when `REDIS_URL` is set, so the demo never
+/// hands its tasks to the workers of a shared deployment.
 pub async fn run(mut config: Config) -> Result<DemoReport, DemoError> {
     let database = std::env::temp_dir().join(format!("runtime-demo-{}.db", std::process::id()));
     config.store.url = format!("sqlite://{}", database.display());

@@ -176,7 +176,7 @@ pub async fn metrics(State(state): State<ApiState>) -> Response {
 }
 
 /// Any other path.
-/// The answer to a known route called with a method it does not take.
+/// Returns the JSON error for a known route called with a method it does not take.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
