@@ -211,6 +211,8 @@ pub struct TypeDef {
 pub struct TraitImpl {
     pub self_type: Candidates,
     pub trait_path: Candidates,
+    /// The `Target` of an `impl Deref`: methods the type lacks are looked up there.
+    pub deref_target: Option<TypeExpr>,
 }
 
 /// A name a module binds to another path: `use a::b as c;`, `from a import b as c`.

@@ -253,6 +253,14 @@ impl Index {
         if info.is_trait {
             return vec![join(path)];
         }
+        // Auto-deref: a method the type lacks is looked up on its `Deref::Target`.
+        if !info.deref_targets.is_empty() {
+            let targets = info.deref_targets.clone();
+            return targets
+                .iter()
+                .flat_map(|target| self.lookup_method(target, method, depth + 1))
+                .collect();
+        }
         let bases = self.bases_of(path);
         if bases.is_empty() {
             return self.with_blanket_methods(vec![join(path)], method);

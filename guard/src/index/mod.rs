@@ -35,6 +35,8 @@ pub struct TypeInfo {
     pub methods: HashMap<String, Vec<(FunctionId, Option<QualifiedName>)>>,
     /// Traits the type implements.
     pub traits: Vec<QualifiedName>,
+    /// The types an `impl Deref` makes it dereference to.
+    pub deref_targets: Vec<QualifiedName>,
     /// Types that implement this trait.
     pub implementors: Vec<QualifiedName>,
 }
@@ -193,6 +195,7 @@ impl Index {
         self.types = types;
 
         let mut impls = Vec::new();
+        let mut derefs = Vec::new();
         for (m, module) in self.modules.iter().enumerate() {
             for trait_impl in &module.trait_impls {
                 if trait_impl.self_type.is_empty() {
@@ -205,8 +208,20 @@ impl Index {
                     for trait_name in self.resolve_candidates(m, &trait_impl.trait_path) {
                         impls.push((self_type.clone(), trait_name));
                     }
+                    if let Some(target) = &trait_impl.deref_target {
+                        for resolved in self.eval_type(m, target) {
+                            derefs.push((self_type.clone(), resolved.path));
+                        }
+                    }
                 }
             }
+        }
+        for (self_type, target) in derefs {
+            self.types
+                .entry(self_type)
+                .or_default()
+                .deref_targets
+                .push(target);
         }
         for (self_type, trait_name) in impls {
             if self_type.is_empty() {

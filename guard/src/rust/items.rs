@@ -398,10 +398,15 @@ impl Lowerer<'_> {
                 _ => return,
             }
         };
+        let deref_target = item_impl.items.iter().find_map(|item| match item {
+            syn::ImplItem::Type(ty) if ty.ident == "Target" => self.type_in_module(&ty.ty, module),
+            _ => None,
+        });
         let trait_path = self.resolve_in_module(trait_path, module);
         self.modules[module].trait_impls.push(TraitImpl {
             self_type,
             trait_path,
+            deref_target,
         });
     }
 }
