@@ -253,6 +253,10 @@ impl Index {
         if info.is_trait {
             return vec![join(path)];
         }
+        // An attribute that holds a function (`self.callback = complete`) calls it.
+        if let Some(functions) = self.function_field(path, method) {
+            return functions;
+        }
         // Auto-deref: a method the type lacks is looked up on its `Deref::Target`.
         if !info.deref_targets.is_empty() {
             let targets = info.deref_targets.clone();
@@ -309,5 +313,27 @@ impl Index {
             }
         }
         names
+    }
+}
+
+impl Index {
+    /// Returns the functions a field of a project type holds, when its value is a
+    /// function rather than an object: `self.callback = complete` makes
+    /// `self.callback()` a call of `complete`.
+    fn function_field(&self, type_path: &QualifiedName, field: &str) -> Option<Vec<QualifiedName>> {
+        let (m, t) = self.types.get(type_path)?.definition?;
+        let (_, TypeExpr::Named(candidates)) = self.modules[m].types[t]
+            .fields
+            .iter()
+            .find(|(name, _)| name == field)?
+        else {
+            return None;
+        };
+        let functions: Vec<QualifiedName> = self
+            .resolve_candidates(m, candidates)
+            .into_iter()
+            .filter(|name| self.functions.contains_key(name))
+            .collect();
+        (!functions.is_empty()).then_some(functions)
     }
 }

@@ -426,6 +426,12 @@ impl<'a, 't> Lowerer<'a, 't> {
                     (is_self, self.method_class.clone(), binding.known_value())
                 {
                     self.add_field(class.type_index, self.text(attribute), ty.clone());
+                } else if let (true, Some(class), false) =
+                    (is_self, self.method_class.clone(), binding.items.is_empty())
+                {
+                    // `self.callback = complete`: the attribute holds a function.
+                    let items = TypeExpr::Named(binding.items.clone());
+                    self.add_field(class.type_index, self.text(attribute), items);
                 }
             }
             "subscript" => self.walk(left),
