@@ -228,6 +228,10 @@ impl Index {
             name.push(method.to_string());
             name
         };
+        // Calling a value that is a function (a closure a factory returned) calls it.
+        if method == "__call__" && self.functions.contains_key(path) {
+            return vec![path.clone()];
+        }
         let Some(info) = self.types.get(path) else {
             return self.with_blanket_methods(vec![join(path)], method);
         };

@@ -83,7 +83,13 @@ impl<'a, 't> Lowerer<'a, 't> {
             "return_statement" => {
                 self.walk_children(node);
                 if let Some(value) = node.named_child(0) {
-                    let returned = self.eval(value).and_then(|b| b.known_value().cloned());
+                    // A returned function (`return inner`) is recorded as a value of
+                    // that function, so calling the result calls it.
+                    let returned = self.eval(value).and_then(|b| match b.known_value() {
+                        Some(value) => Some(value.clone()),
+                        None if !b.items.is_empty() => Some(TypeExpr::Named(b.items)),
+                        None => None,
+                    });
                     self.returned.push(returned);
                 }
             }
