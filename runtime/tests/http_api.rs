@@ -191,6 +191,13 @@ async fn every_event_type_is_accepted() {
     let (_, body) = harness.post(&json!({ "type": "edge_case", "scene_id": 1, "conflict_id": 2, "case": "runaway", "state": { "intensity": 0.99 } })).await;
     assert_eq!(body["recovery"]["action"], "cool_down");
     assert_eq!(body["recovery"]["state"]["intensity"], 0.8);
+
+    let (_, body) = harness.post(&json!({ "type": "reputation_change", "scene_id": 1, "npc_id": 9, "reputation_type": "fear", "delta": 10, "reason": "threat" })).await;
+    assert_eq!(body["current"], 60.0);
+    assert_eq!(
+        body["degraded"], false,
+        "the embedded cache stores the score"
+    );
 }
 
 #[tokio::test]

@@ -52,7 +52,7 @@ pub async fn reputation_change(
 
     let previous = read_reputation(ctx, event.npc_id, &event.reputation_type).await;
     let current = apply_reputation_change(previous, event.delta);
-    write_reputation(ctx, event.npc_id, &event.reputation_type, current).await;
+    let stored = write_reputation(ctx, event.npc_id, &event.reputation_type, current).await;
 
     let narration = ReputationNarrationJob {
         npc_id: event.npc_id,
@@ -89,6 +89,8 @@ pub async fn reputation_change(
         "narration_dispatched": narration_dispatched,
         "gossip_dispatched": gossip_dispatched,
         "bundle_dispatched": bundle_dispatched,
+        // The new score was not saved when the cache was unreachable.
+        "degraded": !stored,
     }))
 }
 

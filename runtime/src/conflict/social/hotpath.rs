@@ -77,10 +77,20 @@ pub async fn read_reputation(ctx: &HotContext, npc_id: i64, reputation_type: &st
 /// Writes an NPC's score of one type to the cache.
 // NOTE: the read in `read_reputation` and this write are not atomic, so two concurrent changes to
 // the same NPC and type can lose one of them. A networked cache should use an atomic update here.
-pub async fn write_reputation(ctx: &HotContext, npc_id: i64, reputation_type: &str, score: f64) {
+/// Returns whether the score was stored.
+pub async fn write_reputation(
+    ctx: &HotContext,
+    npc_id: i64,
+    reputation_type: &str,
+    score: f64,
+) -> bool {
     let key = keys::reputation(npc_id, reputation_type);
-    if let Err(error) = ctx.cache.set(&key.key, json!(score), key.ttl).await {
-        tracing::warn!(npc_id, %error, "cannot cache reputation score");
+    match ctx.cache.set(&key.key, json!(score), key.ttl).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(npc_id, %error, "cannot cache reputation score");
+            false
+        }
     }
 }
 
