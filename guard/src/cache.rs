@@ -18,7 +18,7 @@ use crate::model::Module;
 pub const CACHE_DIR: &str = ".guard-cache";
 const CACHE_FILE: &str = "models.bin";
 /// The format of the cache file; bump it when the model's layout changes.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 /// The size and modification time of a file, compared before its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

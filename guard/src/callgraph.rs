@@ -15,7 +15,7 @@ use crate::config::{Ban, Config, Globs};
 use crate::engine::Analysis;
 use crate::index::{FunctionId, QualifiedName};
 use crate::model::Language;
-use crate::rules::scope::handed_off;
+use crate::rules::scope::{handed_off, runs_code};
 
 /// A call from one function to project functions.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl CallGraph {
                 let Some(caller) = site.enclosing else {
                     continue;
                 };
-                if handed_off(analysis, config, m, s) {
+                if handed_off(analysis, config, m, s) || !runs_code(analysis, m, s) {
                     continue;
                 }
                 let from = offsets[m] + caller;
@@ -162,7 +162,7 @@ impl CallGraph {
                 else {
                     continue;
                 };
-                if handed_off(analysis, config, m, s) {
+                if handed_off(analysis, config, m, s) || !runs_code(analysis, m, s) {
                     continue;
                 }
                 distance[number] = Some(0);

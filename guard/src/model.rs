@@ -143,6 +143,9 @@ pub enum UseKind {
     /// A function passed uncalled to something that runs it now
     /// (`.map(f)`, `asyncio.to_thread(f)`), or called later through a local binding.
     Passed,
+    /// An attribute read (`service.answer`): a call only when the attribute is
+    /// a property, whose getter runs on every read.
+    Read,
 }
 
 /// A call or function reference inside a module.

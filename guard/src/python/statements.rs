@@ -34,6 +34,7 @@ impl<'a, 't> Lowerer<'a, 't> {
 
     fn walk_node(&mut self, node: Node<'t>) {
         match node.kind() {
+            "attribute" => self.attribute_read(node),
             "comment"
             | "identifier"
             | "type"
@@ -101,6 +102,25 @@ impl<'a, 't> Lowerer<'a, 't> {
             | "generator_expression" => self.comprehension(node),
             _ => self.walk_children(node),
         }
+    }
+
+    /// Records an attribute read on a value of a known type, which runs a
+    /// property's getter when the attribute is one.
+    fn attribute_read(&mut self, node: Node<'t>) {
+        if let Some(object) = node.child_by_field_name("object") {
+            self.walk(object);
+        }
+        let Some((callee, name)) = self.callee_of(node) else {
+            return;
+        };
+        if let Callee::Method {
+            receiver: TypeExpr::Unknown,
+            ..
+        } = callee
+        {
+            return;
+        }
+        self.record(callee, UseKind::Read, name);
     }
 
     /// Lowers an `except` handler; `except Error as name` binds `name` to the

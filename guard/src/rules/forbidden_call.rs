@@ -1,7 +1,7 @@
 //! The `forbidden-call` kind: a banned function called, or passed to something
 //! that runs it, directly inside hot-path code.
 
-use super::scope::{file_in_scope, handed_off, site_in_scope};
+use super::scope::{file_in_scope, handed_off, runs_code, site_in_scope};
 use super::RuleKind;
 use crate::config::{Ban, Config, Rule};
 use crate::diagnostics::Finding;
@@ -72,7 +72,10 @@ impl RuleKind for ForbiddenCall {
                 continue;
             }
             for (s, site) in module.calls.iter().enumerate() {
-                if !site_in_scope(rule, module, site) || handed_off(analysis, config, m, s) {
+                if !site_in_scope(rule, module, site)
+                    || handed_off(analysis, config, m, s)
+                    || !runs_code(analysis, m, s)
+                {
                     continue;
                 }
                 for ban in &rule.bans {

@@ -128,3 +128,31 @@ pub fn is_boundary(analysis: &Analysis, config: &Config, module: usize, site: us
             .any(|b| b.applies_to(owner.language) && b.matches(name, crates))
     })
 }
+
+/// Returns whether a call site runs code: every call does, and an attribute
+/// read does when it reads a property (`@property`, `@cached_property`).
+pub fn runs_code(analysis: &Analysis, module: usize, site: usize) -> bool {
+    let call = &analysis.index.modules[module].calls[site];
+    if call.kind != crate::model::UseKind::Read {
+        return true;
+    }
+    analysis.resolved[module][site]
+        .iter()
+        .any(|name| is_property(analysis, name))
+}
+
+/// Returns whether a qualified name is a project function decorated as a property.
+pub fn is_property(analysis: &Analysis, name: &QualifiedName) -> bool {
+    analysis
+        .index
+        .functions
+        .get(name)
+        .into_iter()
+        .flatten()
+        .any(|id| {
+            analysis.index.modules[id.module].functions[id.function]
+                .attributes
+                .iter()
+                .any(|a| matches!(a.rsplit('.').next(), Some("property" | "cached_property")))
+        })
+}

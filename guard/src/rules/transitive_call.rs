@@ -2,7 +2,7 @@
 //! through project functions, reported with the whole chain.
 
 use super::forbidden_call::{finding, matching_name};
-use super::scope::{file_in_scope, handed_off, site_in_scope};
+use super::scope::{file_in_scope, handed_off, runs_code, site_in_scope};
 use super::RuleKind;
 use crate::callgraph::{chain_from, receiver_is_exact, targets_of, with_wrappers};
 use crate::config::{Config, Rule};
@@ -94,6 +94,7 @@ impl RuleKind for TransitiveCall {
                 if names.is_empty()
                     || !site_in_scope(rule, module, site)
                     || handed_off(analysis, config, m, s)
+                    || !runs_code(analysis, m, s)
                 {
                     continue;
                 }
