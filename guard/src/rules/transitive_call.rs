@@ -47,7 +47,8 @@ How the walk goes
   generic bound or a base class follows every implementation the project
   defines, and the chain says which one reaches the ban; on an object just
   built by a constructor it follows that class's method only. Calling a
-  Python class follows its `__init__`, calling an object its `__call__`, a
+  Python class follows its `__init__`, reading a property its getter,
+  calling an object its `__call__`, a
   `with` statement its `__enter__` (`__aenter__` for `async with`), and a
   function decorated by a project decorator the wrapper the decorator
   defines. For an `only-in`
