@@ -3,7 +3,7 @@
 //!
 //! The cache lives in `.guard-cache/` under the analysis root. Every file is
 //! read and hashed (BLAKE3) on every run, and a file whose hash matches its
-//! entry is not parsed again; the size and modification time only decide
+//! entry is not parsed again. The size and modification time only decide
 //! whether the cache file needs rewriting. Files with syntax errors are never
 //! cached. The whole cache is dropped when the guard's
 //! version, the cache format or the frontend settings change.
@@ -20,7 +20,7 @@ const CACHE_FILE: &str = "models.bin";
 /// The format of the cache file; bump it when the model's layout changes.
 const FORMAT: u32 = 8;
 
-/// The size and modification time of a file, compared before its content.
+/// The size and modification time of a file, which decide whether the cache needs rewriting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileStamp {
     pub len: u64,
@@ -37,27 +37,7 @@ impl FileStamp {
             modified_ns: u64::try_from(modified.as_nanos()).ok()?,
         })
     }
-
-    /// Returns the stamp to store: a file modified in the last seconds may
-    /// change again within the same timestamp tick, so its stored time is
-    /// cleared and the next run compares its content hash instead.
-    pub fn trusted_or_racy(self) -> FileStamp {
-        let now = std::time::SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        if now.saturating_sub(u128::from(self.modified_ns)) < RACY_WINDOW_NS {
-            FileStamp {
-                len: self.len,
-                modified_ns: 0,
-            }
-        } else {
-            self
-        }
-    }
 }
-
-/// The age below which a modification time is not trusted.
-const RACY_WINDOW_NS: u128 = 2_000_000_000;
 
 /// One cached file: how to recognise it, and its lowered modules.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]

@@ -72,7 +72,6 @@ impl CallGraph {
         }
         let overriders = overriding_methods(analysis);
         let wrappers = decorator_wrappers(analysis);
-        let no_overriders = HashMap::default();
 
         let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); ids.len()];
         for (m, module) in modules.iter().enumerate() {
@@ -84,13 +83,7 @@ impl CallGraph {
                     continue;
                 }
                 let from = offsets[m] + caller;
-                let overriders = if receiver_is_exact(analysis, m, &site.callee) {
-                    &no_overriders
-                } else {
-                    &overriders
-                };
-                let targets = targets_of(analysis, overriders, &analysis.resolved[m][s]);
-                for (target, note) in with_wrappers(&wrappers, targets) {
+                for (target, note) in site_targets(analysis, &overriders, &wrappers, m, s) {
                     edges[from].push(Edge {
                         site: s,
                         target,
@@ -242,7 +235,7 @@ pub(crate) fn overriding_methods(
 // follows the overrides in sibling subclasses, because resolved names do not
 // keep the receiver's class. Callers skip overrides when the receiver was just
 // built by a constructor (`receiver_is_exact`).
-pub(crate) fn targets_of(
+fn targets_of(
     analysis: &Analysis,
     overriders: &HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>>,
     names: &[QualifiedName],
@@ -361,11 +354,7 @@ pub fn chain_from(
 /// Returns whether a method call's receiver has exactly the type the index
 /// finds, with no subclass or other implementation possible: a value just
 /// built by calling its class (`Base().run()`, `b = Base(); b.run()`).
-pub(crate) fn receiver_is_exact(
-    analysis: &Analysis,
-    module: usize,
-    callee: &crate::model::Callee,
-) -> bool {
+fn receiver_is_exact(analysis: &Analysis, module: usize, callee: &crate::model::Callee) -> bool {
     use crate::model::{Callee, TypeExpr};
     let Callee::Method {
         receiver: TypeExpr::Returned(inner),
@@ -424,8 +413,27 @@ fn decorator_wrappers(analysis: &Analysis) -> HashMap<FunctionId, Vec<(FunctionI
     out
 }
 
+/// Returns the project functions a call site may run: its targets, with
+/// overrides unless the receiver's class is exact, and decorator wrappers.
+pub(crate) fn site_targets(
+    analysis: &Analysis,
+    overriders: &HashMap<QualifiedName, Vec<(FunctionId, Arc<str>)>>,
+    wrappers: &HashMap<FunctionId, Vec<(FunctionId, Arc<str>)>>,
+    module: usize,
+    site: usize,
+) -> Vec<(FunctionId, Option<Arc<str>>)> {
+    let callee = &analysis.index.modules[module].calls[site].callee;
+    let names = &analysis.resolved[module][site];
+    let targets = if receiver_is_exact(analysis, module, callee) {
+        targets_of(analysis, &HashMap::default(), names)
+    } else {
+        targets_of(analysis, overriders, names)
+    };
+    with_wrappers(wrappers, targets)
+}
+
 /// Adds the decorator wrappers of each target: calling a decorated function runs its wrapper.
-pub(crate) fn with_wrappers(
+fn with_wrappers(
     wrappers: &HashMap<FunctionId, Vec<(FunctionId, Arc<str>)>>,
     targets: Vec<(FunctionId, Option<Arc<str>>)>,
 ) -> Vec<(FunctionId, Option<Arc<str>>)> {

@@ -33,7 +33,6 @@ pub struct Analysis {
     pub errors: Vec<FileError>,
     /// The analysis root; reporters read source text from it on demand.
     pub root: PathBuf,
-    pub files_checked: usize,
     /// Every source file discovery found, relative to the root.
     pub source_files: Vec<PathBuf>,
     call_graph: OnceLock<CallGraph>,
@@ -41,6 +40,11 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Returns the number of source files the run covered.
+    pub fn files_checked(&self) -> usize {
+        self.source_files.len()
+    }
+
     /// Returns, per module and call site, whether the call only hands work off.
     pub fn hand_offs(&self, config: &Config) -> &Vec<Vec<bool>> {
         self.hand_offs.get_or_init(|| {
@@ -225,7 +229,6 @@ fn analyze_in_pool(config: &Config) -> Analysis {
         resolved,
         errors,
         root: root.clone(),
-        files_checked: discovered.sources.len(),
         source_files: discovered.sources,
         call_graph: OnceLock::new(),
         hand_offs: OnceLock::new(),
@@ -243,7 +246,6 @@ fn store_cache(
         let Some(&(stamp, hash)) = keys.get(&module.file) else {
             continue;
         };
-        let stamp = stamp.trusted_or_racy();
         entries
             .entry(module.file.as_path())
             .or_insert_with(|| EntryRef {
@@ -256,7 +258,7 @@ fn store_cache(
     }
     for (path, (stamp, hash)) in keys {
         entries.entry(path.as_path()).or_insert_with(|| EntryRef {
-            stamp: stamp.trusted_or_racy(),
+            stamp: *stamp,
             hash: *hash,
             modules: Vec::new(),
         });

@@ -38,7 +38,6 @@ pub struct PythonPlan {
     /// Whether imports of parsed modules pull in the imported files.
     follow_imports: bool,
     by_module: FxHashMap<Vec<String>, usize>,
-    roots: Vec<PathBuf>,
     root: PathBuf,
 }
 
@@ -103,7 +102,6 @@ impl PythonPlan {
             tokens,
             follow_imports: python_rules.iter().any(|r| r.transitive),
             by_module,
-            roots: roots_with_base,
             root: config.root.clone(),
         })
     }
@@ -209,10 +207,6 @@ impl PythonPlan {
     /// Returns the number of Python files selected so far.
     pub fn selected_count(&self) -> usize {
         self.selected.iter().filter(|s| **s).count()
-    }
-
-    pub fn roots(&self) -> &[PathBuf] {
-        &self.roots
     }
 }
 

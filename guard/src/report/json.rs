@@ -34,7 +34,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome<'_>) -> std::io::Result<()> 
             findings: outcome.findings.len(),
             error_findings: outcome.error_findings(),
             errors: outcome.errors.len(),
-            files: outcome.analysis.files_checked,
+            files: outcome.analysis.files_checked(),
             elapsed_ms: outcome.elapsed_ms,
         },
     };

@@ -48,8 +48,8 @@ impl Outcome<'_> {
             plural(self.error_findings()),
             warnings,
             plural(warnings),
-            self.analysis.files_checked,
-            plural(self.analysis.files_checked),
+            self.analysis.files_checked(),
+            plural(self.analysis.files_checked()),
             self.elapsed_ms
         );
         if !self.errors.is_empty() {

@@ -4,7 +4,7 @@
 use super::forbidden_call::{finding, matching_name};
 use super::scope::{file_in_scope, handed_off, runs_code, site_in_scope};
 use super::RuleKind;
-use crate::callgraph::{chain_from, receiver_is_exact, targets_of, with_wrappers};
+use crate::callgraph::{chain_from, site_targets};
 use crate::config::{Config, Rule};
 use crate::diagnostics::Finding;
 use crate::engine::Analysis;
@@ -99,14 +99,7 @@ impl RuleKind for TransitiveCall {
                 {
                     continue;
                 }
-                let no_overriders = Default::default();
-                let overriders = if receiver_is_exact(analysis, m, &site.callee) {
-                    &no_overriders
-                } else {
-                    &graph.overriders
-                };
-                let targets =
-                    with_wrappers(&graph.wrappers, targets_of(analysis, overriders, names));
+                let targets = site_targets(analysis, &graph.overriders, &graph.wrappers, m, s);
                 if targets.is_empty() {
                     continue;
                 }
