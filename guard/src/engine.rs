@@ -94,7 +94,7 @@ pub fn analyze(config: &Config) -> Analysis {
     pool.install(|| analyze_in_pool(config))
 }
 
-/// What lowering one file produced, and how to cache it.
+/// The result of lowering one file, and the key to cache it under.
 struct FileResult {
     modules: Vec<Module>,
     errors: Vec<FileError>,

@@ -113,7 +113,7 @@ pub enum TypeExpr {
         lock: Candidates,
         inner: Box<TypeExpr>,
     },
-    /// What locking or borrowing a value gives: the inner type of a lock, or
+    /// The value that locking or borrowing gives: the inner type of a lock, or
     /// the value's own type for anything else.
     Unwrapped(Box<TypeExpr>),
     /// A value whose type the frontend could not tell.

@@ -34,7 +34,7 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// Which parts of the service a process runs.
+/// The parts of the service a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// The HTTP API. With the in-process queue it runs the workers too, because no other process can.

@@ -54,7 +54,7 @@ pub struct StoreConfig {
     /// Database URL: `sqlite://runtime.db`, `sqlite::memory:` or `postgres://user@host:port/db`.
     pub url: String,
     pub max_connections: u32,
-    /// Longest wait for a PostgreSQL connection or query before the caller gets an error, in milliseconds.
+    /// Maximum wait for a PostgreSQL connection or query before the caller gets an error, in milliseconds.
     pub timeout_ms: u64,
 }
 
@@ -64,9 +64,9 @@ pub struct StoreConfig {
 pub struct RedisConfig {
     /// For example `redis://127.0.0.1:6379/`; empty for the in-memory cache and the in-process queue.
     pub url: String,
-    /// Longest wait for one Redis command before the caller gets an error, in milliseconds.
+    /// Maximum wait for one Redis command before the caller gets an error, in milliseconds.
     pub timeout_ms: u64,
-    /// Stream that holds queued tasks.
+    /// Stream that contains queued tasks.
     pub stream: String,
     /// Consumer group of the workers on that stream.
     pub group: String,

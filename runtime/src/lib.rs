@@ -1,4 +1,4 @@
-//! A game backend's conflict system split into a hot path that answers from cache, database and rules,
+//! A game backend's conflict system split into a hot path that responds from cache, database and rules,
 //! and a slow path of background tasks that call the language model.
 
 pub mod api;

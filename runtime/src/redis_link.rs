@@ -45,7 +45,7 @@ pub struct RedisLink {
 }
 
 impl RedisLink {
-    /// Connects to `url`; fails when the server does not answer within `timeout`.
+    /// Connects to `url`; fails when the server does not respond within `timeout`.
     pub async fn connect(url: &str, timeout: Duration) -> Result<Self, RedisError> {
         let client = redis::Client::open(url).map_err(|source| RedisError::Command {
             command: "connect",

@@ -71,7 +71,7 @@ impl Globs {
     }
 }
 
-/// Which code a rule treats as hot path.
+/// The code a rule treats as hot path.
 #[derive(Debug, Clone)]
 pub struct Scope {
     /// Files of the hot path; every file when the rule uses `only-in`.

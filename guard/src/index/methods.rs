@@ -157,9 +157,9 @@ impl Index {
                 continue;
             }
             // Outside the project the return type is unknown. A class or tuple
-            // struct called by name makes a value of its own type, and an
+            // struct called by name makes a value of its own type. An
             // associated function such as `Client::new` is taken to be a
-            // constructor; a method called on a value could return anything.
+            // constructor, but a method called on a value could return anything.
             let starts_upper = |s: &String| s.chars().next().is_some_and(char::is_uppercase);
             let by_path = matches!(callee, Callee::Path(_));
             if name.last().is_some_and(starts_upper) {
@@ -257,7 +257,7 @@ impl Index {
         if info.is_trait {
             return vec![join(path)];
         }
-        // An attribute that holds a function (`self.callback = complete`) calls it.
+        // An attribute that contains a function (`self.callback = complete`) calls it.
         if let Some(functions) = self.function_field(path, method) {
             return functions;
         }

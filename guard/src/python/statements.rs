@@ -455,7 +455,7 @@ impl<'a, 't> Lowerer<'a, 't> {
                 } else if let (true, Some(class), false) =
                     (is_self, self.method_class.clone(), binding.items.is_empty())
                 {
-                    // `self.callback = complete`: the attribute holds a function.
+                    // `self.callback = complete`: the attribute contains a function.
                     let items = TypeExpr::Named(binding.items.clone());
                     self.add_field(class.type_index, self.text(attribute), items);
                 }

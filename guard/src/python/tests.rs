@@ -41,7 +41,7 @@ fn callee_at_line(module: &Module, line: usize) -> &Callee {
         .callee
 }
 
-/// The call sites of a module, without attribute reads (which run code only for properties).
+/// Returns the call sites of a module without attribute reads, which run code only for properties.
 fn calls(module: &Module) -> impl Iterator<Item = &crate::model::CallSite> {
     module
         .calls

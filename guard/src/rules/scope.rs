@@ -110,16 +110,18 @@ pub fn is_boundary(analysis: &Analysis, config: &Config, module: usize, site: us
         return false;
     }
     let crates = analysis.index.roots(crate::model::Language::Rust);
-    let names: Vec<QualifiedName> = match &owner.calls[site].callee {
+    let unknown_receiver: Vec<QualifiedName>;
+    let names: &[QualifiedName] = match &owner.calls[site].callee {
         Callee::Method {
             receiver: TypeExpr::Unknown,
             segments,
         } => {
-            vec![std::iter::once("?".to_string())
+            unknown_receiver = vec![std::iter::once("?".to_string())
                 .chain(segments.iter().cloned())
-                .collect()]
+                .collect()];
+            &unknown_receiver
         }
-        _ => analysis.resolved[module][site].clone(),
+        _ => &analysis.resolved[module][site],
     };
     names.iter().any(|name| {
         config

@@ -29,7 +29,7 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` and applies the migrations. Every query, and every wait for a pooled
-    /// connection, fails after `timeout`, so a handler answers in time while the server is down.
+    /// connection, fails after `timeout`, so a handler responds in time while the server is down.
     pub async fn connect(
         url: &str,
         max_connections: u32,
@@ -48,7 +48,7 @@ impl PostgresStore {
     }
 
     /// Runs a query future and turns a wait beyond twice the timeout into an error. The server's
-    /// statement_timeout normally ends the query first, and this limit covers a server that stopped answering.
+    /// statement_timeout normally ends the query first, and this limit covers a server that stopped responding.
     async fn limit<T>(
         &self,
         query: impl Future<Output = Result<T, sqlx::Error>>,
